@@ -1,0 +1,284 @@
+r"""Matrix factorisation for collaborative filtering: the lesson-5 model family.
+
+The model predicts a rating as
+
+$$\hat r_{ui} = \mu + b_u + b_i + p_u^\top q_i,$$
+
+a global mean, a user bias, an item bias and a dot product of ``n_factors`` latent factors
+(Koren, Bell & Volinsky 2009, "Adding biases"). Two ways to fit it live here:
+
+* closed forms in NumPy: :func:`fit_biases` (alternating ridge solves for the biases) and
+  :func:`als` (alternating least squares for the factors on the residuals), plus
+  :func:`fold_in` for a new user's factors given fixed item factors;
+* gradient descent in PyTorch: :class:`DotBias` (fastai 0.7's ``EmbeddingDotBias``, with an
+  optional sigmoid output range) and :func:`train` (full-batch or large-batch Adam, AdamW or SGD).
+
+Users and items are addressed by contiguous integer codes (``user_idx``, ``item_idx``) made by
+:func:`encode`. Everything is vectorised: no Python loop runs once per rating or per entity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+import torch
+from torch import nn
+
+ArrayLike = np.ndarray | torch.Tensor
+
+
+def encode(ratings: pd.DataFrame) -> tuple[np.ndarray, np.ndarray, pd.Index, pd.Index]:
+    """Contiguous int64 codes for ``userId`` and ``movieId``.
+
+    Returns ``user_idx, item_idx, users, items`` where ``users[user_idx[n]]`` is the userId of
+    row ``n`` (likewise for items). Codes follow the sorted ids, so they are deterministic.
+    """
+    user_codes, users = pd.factorize(ratings["userId"], sort=True)
+    item_codes, items = pd.factorize(ratings["movieId"], sort=True)
+    return (
+        user_codes.astype(np.int64),
+        item_codes.astype(np.int64),
+        pd.Index(users, name="userId"),
+        pd.Index(items, name="movieId"),
+    )
+
+
+# --8<-- [start:biases]
+@dataclass
+class Biases:
+    r"""Global mean plus per-user and per-item offsets: $\mu + b_u + b_i$."""
+
+    mu: float
+    b_u: np.ndarray
+    b_i: np.ndarray
+
+    def predict(self, user_idx: np.ndarray, item_idx: np.ndarray) -> np.ndarray:
+        r"""$\mu + b_u + b_i$ for each (user, item) pair."""
+        return self.mu + self.b_u[user_idx] + self.b_i[item_idx]
+
+
+def fit_biases(
+    user_idx: np.ndarray,
+    item_idx: np.ndarray,
+    r: np.ndarray,
+    n_users: int,
+    n_items: int,
+    lam_u: float = 10.0,
+    lam_i: float = 25.0,
+    n_sweeps: int = 20,
+) -> Biases:
+    r"""Ridge-regularised biases by alternating closed-form solves.
+
+    Minimises $\sum (r_{ui} - \mu - b_u - b_i)^2 + \lambda_u \sum b_u^2 + \lambda_i \sum b_i^2$
+    with $\mu$ fixed at the mean rating. Given the user biases, each item bias has the closed
+    form $b_i = \sum_{u \in R(i)} (r_{ui} - \mu - b_u) / (|R(i)| + \lambda_i)$, and vice versa.
+    A user or item with no ratings keeps bias 0: the penalty alone pulls it to the prior.
+    """
+    r = np.asarray(r, dtype=np.float64)
+    mu = float(r.mean())
+    n_u = np.bincount(user_idx, minlength=n_users)
+    n_i = np.bincount(item_idx, minlength=n_items)
+    b_u = np.zeros(n_users)
+    b_i = np.zeros(n_items)
+    for _ in range(n_sweeps):
+        b_i = np.bincount(item_idx, r - mu - b_u[user_idx], minlength=n_items) / (n_i + lam_i)
+        b_u = np.bincount(user_idx, r - mu - b_i[item_idx], minlength=n_users) / (n_u + lam_u)
+    return Biases(mu=mu, b_u=b_u, b_i=b_i)
+# --8<-- [end:biases]
+
+
+# --8<-- [start:als]
+def _ridge_rows(
+    rated: sp.csr_matrix, weighted: sp.csr_matrix, F: np.ndarray, lam: float
+) -> np.ndarray:
+    r"""Solve every row's ridge problem at once.
+
+    For each row (entity) $e$: $x_e = (F_S^\top F_S + \lambda I)^{-1} F_S^\top y_S$.
+
+    ``rated`` is the 0/1 matrix of which columns each row (entity) has, ``weighted`` holds the
+    targets $y$ in the same pattern. The Gram matrices are ``rated @ (F ⊗ F)``: one sparse
+    product over the outer products of F's rows, computed in column chunks to bound memory.
+    """
+    n_rows, k = rated.shape[0], F.shape[1]
+    gram = np.zeros((n_rows, k * k))
+    chunk = max(1, 2_000_000 // (k * k))  # ~16 MB of outer products at a time
+    for start in range(0, F.shape[0], chunk):
+        block = F[start : start + chunk]
+        outer = (block[:, :, None] * block[:, None, :]).reshape(len(block), k * k)
+        gram += rated[:, start : start + chunk] @ outer
+    gram = gram.reshape(n_rows, k, k) + lam * np.eye(k)
+    rhs = weighted @ F
+    return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
+
+
+def als(
+    user_idx: np.ndarray,
+    item_idx: np.ndarray,
+    r: np.ndarray,
+    n_users: int,
+    n_items: int,
+    n_factors: int = 32,
+    lam: float = 5.0,
+    n_sweeps: int = 6,
+    seed: int = 0,
+    biases: Biases | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Alternating least squares for P (users × k) and Q (items × k).
+
+    Fits $p_u^\top q_i$ to the residuals $e_{ui} = r_{ui} - (\mu + b_u + b_i)$ (or to $r$ itself
+    when ``biases`` is None), minimising
+    $\sum (e_{ui} - p_u^\top q_i)^2 + \lambda(\|P\|_F^2 + \|Q\|_F^2)$.
+    Each half-step is exact: with Q fixed every $p_u$ is a ridge regression on the items the user
+    rated, solved for all users at once (batched normal equations), then the same for Q. Q starts
+    at $\mathcal N(0, 0.1^2)$ (seeded); a sweep is one P solve then one Q solve. An entity with no
+    ratings gets an exactly zero row.
+    """
+    r = np.asarray(r, dtype=np.float64)
+    e = r - biases.predict(user_idx, item_idx) if biases is not None else r
+    ones = np.ones_like(e)
+    rated = sp.csr_matrix((ones, (user_idx, item_idx)), shape=(n_users, n_items))
+    weighted = sp.csr_matrix((e, (user_idx, item_idx)), shape=(n_users, n_items))
+    rated_t, weighted_t = rated.T.tocsr(), weighted.T.tocsr()
+    rng = np.random.default_rng(seed)
+    Q = rng.normal(0.0, 0.1, size=(n_items, n_factors))
+    Q[np.bincount(item_idx, minlength=n_items) == 0] = 0.0
+    P = np.zeros((n_users, n_factors))
+    for _ in range(n_sweeps):
+        P = _ridge_rows(rated, weighted, Q, lam)
+        Q = _ridge_rows(rated_t, weighted_t, P, lam)
+    return P, Q
+
+
+def fold_in(Q: np.ndarray, item_idx: np.ndarray, residual: np.ndarray, lam: float) -> np.ndarray:
+    r"""A new user's factors from their ratings, item factors fixed.
+
+    $p_u = (Q_S^\top Q_S + \lambda I)^{-1} Q_S^\top e_S$ where $S$ are the items the user rated
+    and $e_S$ their residuals after the biases. With no ratings this is the zero vector.
+    """
+    Q_S = Q[np.asarray(item_idx, dtype=np.int64)]
+    k = Q.shape[1]
+    return np.linalg.solve(Q_S.T @ Q_S + lam * np.eye(k), Q_S.T @ np.asarray(residual, float))
+# --8<-- [end:als]
+
+
+def predict(
+    biases: Biases | None,
+    P: np.ndarray,
+    Q: np.ndarray,
+    user_idx: np.ndarray,
+    item_idx: np.ndarray,
+) -> np.ndarray:
+    r"""$\mu + b_u + b_i + p_u^\top q_i$ (without the bias part when ``biases`` is None)."""
+    dot = np.einsum("nk,nk->n", P[user_idx], Q[item_idx])
+    return dot if biases is None else biases.predict(user_idx, item_idx) + dot
+
+
+# --8<-- [start:dotbias]
+class DotBias(nn.Module):
+    r"""Lesson 5's ``EmbeddingDotBias``: factors and biases as embeddings, a dot product on top.
+
+    ``forward(user_idx, item_idx)`` returns $\mu + b_u + b_i + p_u \cdot q_i$, or with
+    ``y_range=(lo, hi)`` fastai 0.7's squashed form
+    $\sigma(\mu + p_u \cdot q_i + b_u + b_i)(hi - lo) + lo$ (fastai 0.7 has no $\mu$: keep
+    the default ``mu=0`` to match it). $\mu$ is a fixed buffer, not a parameter. Weights start
+    uniform in ``[-init, init]``.
+    """
+
+    def __init__(
+        self,
+        n_users: int,
+        n_items: int,
+        n_factors: int,
+        y_range: tuple[float, float] | None = None,
+        mu: float = 0.0,
+        init: float = 0.05,
+    ) -> None:
+        super().__init__()
+        self.u = nn.Embedding(n_users, n_factors)
+        self.i = nn.Embedding(n_items, n_factors)
+        self.ub = nn.Embedding(n_users, 1)
+        self.ib = nn.Embedding(n_items, 1)
+        for emb in (self.u, self.i, self.ub, self.ib):
+            nn.init.uniform_(emb.weight, -init, init)
+        self.register_buffer("mu", torch.tensor(float(mu)))
+        self.y_range = y_range
+
+    def forward(self, user_idx: torch.Tensor, item_idx: torch.Tensor) -> torch.Tensor:
+        p = self.u.weight.index_select(0, user_idx)
+        q = self.i.weight.index_select(0, item_idx)
+        b_u = self.ub.weight.index_select(0, user_idx)[:, 0]
+        b_i = self.ib.weight.index_select(0, item_idx)[:, 0]
+        res = (p * q).sum(1) + b_u + b_i + self.mu
+        if self.y_range is None:
+            return res
+        lo, hi = self.y_range
+        return torch.sigmoid(res) * (hi - lo) + lo
+# --8<-- [end:dotbias]
+
+
+def _as_tensor(x: ArrayLike, dtype: torch.dtype) -> torch.Tensor:
+    return torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=dtype)
+
+
+def train(
+    model: nn.Module,
+    user_idx: ArrayLike,
+    item_idx: ArrayLike,
+    r: ArrayLike,
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam",
+    lr: float = 1e-2,
+    wd: float = 0.0,
+    num_epochs: int = 10,
+    batch_size: int | None = None,
+    seed: int = 0,
+) -> list[float]:
+    """Minimise the mean squared error of ``model`` on the ratings; return each epoch's mean loss.
+
+    ``optimizer``: ``"adam"`` is torch Adam with ``weight_decay=wd`` (an L2 term coupled into
+    the gradient, which is what fastai 0.7 passes by default), ``"adamw"`` decouples the decay,
+    ``"sgd"`` is plain SGD with ``weight_decay=wd``. ``batch_size=None`` trains full-batch (one
+    step per epoch); otherwise rows are shuffled each epoch (seeded) into large batches.
+    """
+    torch.manual_seed(seed)
+    dtype = next(model.parameters()).dtype
+    users = _as_tensor(user_idx, torch.int64)
+    items = _as_tensor(item_idx, torch.int64)
+    target = _as_tensor(r, dtype)
+    params = list(model.parameters())
+    if optimizer == "adam":
+        opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=lr, weight_decay=wd)
+    elif optimizer == "adamw":
+        opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    elif optimizer == "sgd":
+        opt = torch.optim.SGD(params, lr=lr, weight_decay=wd)
+    else:
+        raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam', 'adamw' or 'sgd'")
+    n = len(target)
+    gen = torch.Generator().manual_seed(seed)
+    losses = []
+    for _ in range(num_epochs):
+        if batch_size is None or batch_size >= n:
+            batches = [slice(None)]
+        else:
+            order = torch.randperm(n, generator=gen)
+            batches = list(order.split(batch_size))
+        total = 0.0
+        for b in batches:
+            opt.zero_grad()
+            loss = torch.mean((model(users[b], items[b]) - target[b]) ** 2)
+            loss.backward()
+            opt.step()
+            total += loss.item() * len(target[b])
+        losses.append(total / n)
+    return losses
+
+
+def rmse(pred: ArrayLike, r: ArrayLike) -> float:
+    """Root mean squared error between predictions and ratings."""
+    pred_np = pred.detach().cpu().numpy() if isinstance(pred, torch.Tensor) else np.asarray(pred)
+    r_np = r.detach().cpu().numpy() if isinstance(r, torch.Tensor) else np.asarray(r)
+    return float(np.sqrt(np.mean((pred_np.astype(np.float64) - r_np) ** 2)))
