@@ -184,7 +184,7 @@ class DotBias(nn.Module):
     ``forward(user_idx, item_idx)`` returns $\mu + b_u + b_i + p_u \cdot q_i$, or with
     ``y_range=(lo, hi)`` fastai 0.7's squashed form
     $\sigma(\mu + p_u \cdot q_i + b_u + b_i)(hi - lo) + lo$ (fastai 0.7 has no $\mu$: keep
-    the default ``mu=0`` to match it). $\mu$ is a fixed buffer, not a parameter. Weights start
+    the default ``mu=0`` to match it). $\mu$ is a fixed float, not a parameter. Weights start
     uniform in ``[-init, init]``.
     """
 
@@ -204,7 +204,7 @@ class DotBias(nn.Module):
         self.ib = nn.Embedding(n_items, 1)
         for emb in (self.u, self.i, self.ub, self.ib):
             nn.init.uniform_(emb.weight, -init, init)
-        self.register_buffer("mu", torch.tensor(float(mu)))
+        self.mu = float(mu)
         self.y_range = y_range
 
     def forward(self, user_idx: torch.Tensor, item_idx: torch.Tensor) -> torch.Tensor:
