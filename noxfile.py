@@ -1,0 +1,71 @@
+"""Sessions for building, testing and benchmarking Office Hours (`nox -l` lists them)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import nox
+
+nox.options.default_venv_backend = "virtualenv"  # pip: takes the local CPU build of torch
+nox.options.sessions = ["tests"]
+nox.options.reuse_existing_virtualenvs = True
+
+ROOT = Path(__file__).parent
+PYPROJECT = nox.project.load_toml("pyproject.toml")
+ENV = {"NO_MKDOCS_2_WARNING": "1", "PYTHONHASHSEED": "0"}
+
+
+def install(session: nox.Session, *groups: str) -> None:
+    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+
+
+@nox.session
+def tests(session: nox.Session) -> None:
+    """Run the test suite: units, every demo and its claims, the strict site build."""
+    install(session, "test")
+    session.run("pytest", *session.posargs, env=ENV)
+
+
+@nox.session
+def docs(session: nox.Session) -> None:
+    """Execute the demos whose inputs changed and build site/ (`-- serve` to live-reload)."""
+    install(session, "docs")
+    if session.posargs[:1] == ["serve"]:
+        session.run("python", "-m", "office_hours.build", env=ENV)
+        session.run("mkdocs", "serve", *session.posargs[1:], env=ENV)
+    else:
+        session.run("python", "-m", "office_hours.build", "--site", *session.posargs, env=ENV)
+
+
+@nox.session
+def demo(session: nox.Session) -> None:
+    """Run one demo in a fresh kernel and print its claims: `nox -s demo -- <slug>`."""
+    if len(session.posargs) != 1:
+        slugs = sorted(p.stem for p in (ROOT / "demos").glob("*.py"))
+        session.error(f"name one demo: nox -s demo -- <slug>, one of: {', '.join(slugs)}")
+    install(session, "demos")
+    session.install("pyyaml")
+    session.run("python", "-m", "office_hours.build", "--force", session.posargs[0], env=ENV)
+
+
+@nox.session
+def lint(session: nox.Session) -> None:
+    """Check the code with ruff."""
+    install(session, "lint")
+    session.run("ruff", "check", ".")
+
+
+@nox.session(default=False)
+def bench(session: nox.Session) -> None:
+    """Run the benchmarks and print a table (`-- --json FILE` also writes JSON)."""
+    install(session, "bench")
+    session.run("python", "benchmarks/run.py", *session.posargs, env=ENV)
+
+
+@nox.session(python=False, default=False)
+def new(session: nox.Session) -> None:
+    """Create the page and demo skeletons of a new question: `nox -s new -- <slug>`."""
+    session.run(sys.executable, "-m", "office_hours.scaffold", *session.posargs,
+                env={"PYTHONPATH": str(ROOT / "src"), **os.environ})

@@ -1,0 +1,1 @@
+"""Office Hours: executable answers to a machine-learning course's questions."""

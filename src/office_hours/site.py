@@ -1,0 +1,314 @@
+"""MkDocs hooks: the glue between executed demos and the site.
+
+Listed under ``hooks:`` in mkdocs.yml. They read the records written by
+:mod:`office_hours.build` (``build/demos/<slug>.json``) and
+
+* build the navigation and the home page's question list from the pages' front matter;
+* add to each answer page the question as asked, the claims box and "Run it yourself";
+* fill the demo run-times page;
+* make notebook pages self-contained: the JupyterLab CSS that mkdocs-jupyter inlines on
+  every page is served once as a shared stylesheet, and its CDN scripts are removed;
+* write ``site/claims.json``, the OpenGraph preview images and a local copy of MathJax.
+
+A question whose demo has no record, or whose claims did not all hold, is reported as a
+warning, which ``mkdocs build --strict`` turns into a failed build.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import json
+import logging
+import re
+import shutil
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+from mkdocs.config.defaults import MkDocsConfig
+from mkdocs.structure.files import Files
+from mkdocs.structure.pages import Page
+
+from office_hours.build import DemoRecord, Question, discover, load_record
+from office_hours.claims import format_value
+
+log = logging.getLogger("mkdocs.hooks.office_hours")
+
+QUESTIONS_MARKER = "<!-- questions -->"
+TIMES_MARKER = "<!-- demo-times -->"
+OG_IMAGE_SIZE = (1200, 630)
+MATHJAX_PARTS = ("MathJax.js", "extensions", "jax/input/TeX", "jax/output/SVG", "jax/element")
+
+_state: dict[str, Any] = {}
+
+
+def _root(config: MkDocsConfig) -> Path:
+    return Path(config.config_file_path).resolve().parent
+
+
+def _questions(config: MkDocsConfig) -> list[Question]:
+    return _state.setdefault("questions", discover(_root(config)))
+
+
+def _record(config: MkDocsConfig, slug: str) -> DemoRecord | None:
+    return load_record(_root(config) / "build", slug)
+
+
+def _verified(question: Question, record: DemoRecord | None) -> bool:
+    return (
+        record is not None
+        and {c["id"] for c in record.claims} == question.declared.keys()
+        and all(c["passed"] for c in record.claims)
+    )
+
+
+def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    _state.clear()
+    questions = _questions(config)
+    by_topic: dict[str, list[Question]] = defaultdict(list)
+    for q in questions:
+        by_topic[str(q.meta.get("topic", "Other"))].append(q)
+    config["nav"] = [
+        {"Home": "index.md"},
+        *(
+            {topic: [{q.title: f"questions/{q.slug}.md"} for q in qs]}
+            for topic, qs in by_topic.items()
+        ),
+        {"Executed demos": [{q.title: f"demos/{q.slug}.ipynb"} for q in questions]},
+        {"About": ["how-it-works.md", "demo-times.md", "tags.md"]},
+    ]
+    return config
+
+
+# --- answer pages --------------------------------------------------------------------
+
+
+def _claims_box(question: Question, record: DemoRecord | None) -> str:
+    if record is None:
+        log.warning(
+            "Question '%s' (%s): its demo has not been executed; run `nox -s docs`.",
+            question.title, question.slug,
+        )
+        return (
+            '!!! warning "Not yet verified"\n'
+            f"    The demo `demos/{question.slug}.py` has not been executed for this build.\n"
+        )
+    results = {c["id"]: c for c in record.claims}
+    lines = []
+    for cid, text in question.declared.items():
+        result = results.get(cid)
+        if result is None:
+            mark, value = "✗", "not checked"
+            log.warning("Question '%s': claim '%s' was not checked.", question.slug, cid)
+        else:
+            mark = "✓" if result["passed"] else "✗"
+            measured = result["value"]
+            value = "" if measured is None else "measured: " + format_value(measured)
+            if not result["passed"]:
+                log.warning("Question '%s': claim '%s' did not hold.", question.slug, cid)
+        shown = f" <span class=\"oh-claim__value\">{html.escape(value)}</span>" if value else ""
+        lines.append(f"    - {mark} {text}{shown} <code class=\"oh-claim__id\">{cid}</code>")
+    passed = sum(1 for c in record.claims if c["passed"])
+    kind = "success" if _verified(question, record) else "failure"
+    versions = ", ".join(f"{k} {v}" for k, v in record.versions.items())
+    return (
+        f'!!! {kind} oh-claims "Checked by the demo: {passed} of {len(question.declared)} '
+        'claims hold"\n'
+        + "\n".join(lines)
+        + f"\n\n    Last checked {record.executed_at[:10]} by executing "
+        f"[the demo](../demos/{question.slug}.ipynb) ({record.seconds:.1f} s) with {versions}.\n"
+    )
+
+
+def _question_header(question: Question) -> str:
+    quote = str(question.meta.get("question", "")).strip()
+    if not quote:
+        return ""
+    asked = html.escape(str(question.meta.get("asked", "")))
+    footer = f"\n<footer>Asked by {asked}</footer>" if asked else ""
+    return f'<blockquote class="oh-question" markdown>\n\n{quote}\n{footer}\n</blockquote>\n'
+
+
+def _run_it_yourself(question: Question) -> str:
+    slug = question.slug
+    return (
+        "\n\n## Run it yourself\n\n"
+        f"[Executed demo](../demos/{slug}.ipynb){{ .md-button .md-button--primary }} "
+        f"[Download the demo (.py)](../demos/{slug}.py){{ .md-button download }} "
+        f'<a class="md-button" href="../../demos/{slug}/{slug}.ipynb" download>'
+        "Download the executed notebook (.ipynb)</a>\n\n"
+        "From a clone of the repository, one command runs it and prints its claims:\n\n"
+        f"```bash\nnox -s demo -- {slug}\n```\n"
+    )
+
+
+def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str:
+    record = _record(config, question.slug)
+    header = _question_header(question) + "\n" + _claims_box(question, record)
+    lines = markdown.split("\n")
+    h1 = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
+    if h1 is None:
+        log.warning("Question '%s': the page has no '# ' title.", question.slug)
+        h1 = -1
+    lines.insert(h1 + 1, "\n" + header)
+    return "\n".join(lines) + _run_it_yourself(question)
+
+
+# --- generated pages ----------------------------------------------------------------
+
+
+def _question_list(config: MkDocsConfig) -> str:
+    by_topic: dict[str, list[Question]] = defaultdict(list)
+    for q in _questions(config):
+        by_topic[str(q.meta.get("topic", "Other"))].append(q)
+    parts = []
+    for topic, questions in by_topic.items():
+        parts.append(f"## {topic}\n")
+        for q in questions:
+            record = _record(config, q.slug)
+            status = (
+                f"✓ {len(q.declared)} claims verified {record.executed_at[:10]}"
+                if record is not None and _verified(q, record)
+                else "✗ not verified"
+            )
+            tags = " ".join(f"`{t}`" for t in q.meta.get("tags", []))
+            parts.append(
+                f"- **[{q.title}](questions/{q.slug}.md)**  \n"
+                f"  {q.meta.get('summary', '')}  \n"
+                f"  <small>{status} · {tags}</small>\n"
+            )
+    return "\n".join(parts)
+
+
+def _times_table(config: MkDocsConfig) -> str:
+    rows = ["| Question | Last executed | Wall time (s) | Claims |", "| --- | --- | ---: | ---: |"]
+    for q in _questions(config):
+        record = _record(config, q.slug)
+        if record is None:
+            rows.append(f"| [{q.title}](questions/{q.slug}.md) | never | | |")
+        else:
+            rows.append(
+                f"| [{q.title}](questions/{q.slug}.md) | {record.executed_at.replace('T', ' ')} "
+                f"| {record.seconds:.1f} | {len(record.claims)} |"
+            )
+    return "\n".join(rows)
+
+
+def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    src = page.file.src_uri
+    if src.startswith("questions/"):
+        slug = Path(src).stem
+        question = next((q for q in _questions(config) if q.slug == slug), None)
+        if question is not None:
+            return _answer_page(markdown, question, config)
+    if QUESTIONS_MARKER in markdown:
+        markdown = markdown.replace(QUESTIONS_MARKER, _question_list(config))
+    if TIMES_MARKER in markdown:
+        markdown = markdown.replace(TIMES_MARKER, _times_table(config))
+    return markdown
+
+
+# --- notebook pages -----------------------------------------------------------------
+
+_STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+_CDN_SCRIPTS = re.compile(
+    r"<script[^>]*>(?:(?!</script>).)*?(?:mermaid|MathJax|mathjax)(?:(?!</script>).)*?</script>"
+    r"|<script[^>]+src=\"(?:https?://[^\"]*)?\"[^>]*>\s*</script>",
+    re.DOTALL,
+)
+
+
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    if not page.file.src_uri.startswith("demos/"):
+        return html_text
+    css = "\n".join(_STYLE.findall(html_text))
+    name = f"jupyter-{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
+    _state.setdefault("notebook_css", {})[name] = css
+    html_text = _CDN_SCRIPTS.sub("", _STYLE.sub("", html_text))
+    depth = page.url.count("/")
+    href = "../" * depth + f"assets/stylesheets/{name}"
+    return f'<link rel="stylesheet" href="{href}">\n{html_text}'
+
+
+# --- outputs ------------------------------------------------------------------------
+
+
+def claims_index(config: MkDocsConfig) -> list[dict[str, Any]]:
+    """The content of site/claims.json: every question with its claims and last execution."""
+    index = []
+    for q in _questions(config):
+        record = _record(config, q.slug)
+        results = {c["id"]: c for c in record.claims} if record else {}
+        index.append({
+            "slug": q.slug,
+            "url": f"{config.site_url or '/'}questions/{q.slug}/",
+            "title": q.title,
+            "verified": _verified(q, record),
+            "claims": [
+                {
+                    "id": cid, "text": text,
+                    "passed": results.get(cid, {}).get("passed", False),
+                    "value": results.get(cid, {}).get("value"),
+                }
+                for cid, text in q.declared.items()
+            ],
+            "seconds": record.seconds if record else None,
+            "executed_at": record.executed_at if record else None,
+            "versions": record.versions if record else None,
+        })
+    return index
+
+
+def og_image(title: str, summary: str, path: Path) -> None:
+    """A 1200×630 link-preview card drawn with matplotlib (no Cairo)."""
+    import textwrap
+
+    import matplotlib
+
+    matplotlib.use("agg")
+    import matplotlib.pyplot as plt
+
+    width, height = OG_IMAGE_SIZE
+    fig = plt.figure(figsize=(width / 100, height / 100), dpi=100)
+    fig.patch.set_facecolor("#283593")
+    fig.text(0.06, 0.88, "Office Hours", color="#c5cae9", fontsize=26, weight="bold", va="top")
+    fig.text(0.06, 0.72, textwrap.fill(title, 38), color="white", fontsize=40, weight="bold",
+             va="top", linespacing=1.15)
+    fig.text(0.06, 0.12, textwrap.fill(summary, 90)[:300], color="#e8eaf6", fontsize=17,
+             va="bottom", linespacing=1.3)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=100, facecolor=fig.get_facecolor())
+    plt.close(fig)
+
+
+def on_post_build(config: MkDocsConfig) -> None:
+    site = Path(config.site_dir)
+    (site / "claims.json").write_text(
+        json.dumps(claims_index(config), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    stylesheets = site / "assets" / "stylesheets"
+    stylesheets.mkdir(parents=True, exist_ok=True)
+    for name, css in _state.get("notebook_css", {}).items():
+        (stylesheets / name).write_text(css, encoding="utf-8")
+    cards = [(q.slug, q.title, str(q.meta.get("summary", ""))) for q in _questions(config)]
+    cards.append(("index", config.site_name, config.site_description or ""))
+    for slug, title, summary in cards:
+        # drawing costs ~0.3 s a card: keep them in build/og, keyed by what they show
+        key = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:16]
+        cached = _root(config) / "build" / "og" / f"{key}.png"
+        if not cached.is_file():
+            og_image(title, summary, cached)
+        dest = site / "assets" / "og" / f"{slug}.png"
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(cached, dest)
+    import jupyter_server_mathjax
+
+    mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
+    for part in MATHJAX_PARTS:
+        source, dest = mathjax / part, site / "assets" / "mathjax" / part
+        if source.is_dir():
+            shutil.copytree(source, dest, dirs_exist_ok=True)
+        else:
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, dest)
