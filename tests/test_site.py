@@ -1,0 +1,196 @@
+"""The built site: strict build, one answer page per demo, claims, previews, nothing external."""
+
+from __future__ import annotations
+
+import json
+import re
+from html.parser import HTMLParser
+from pathlib import Path
+from urllib.parse import urlparse
+
+import pytest
+
+from office_hours import build
+from tests.conftest import ROOT
+
+QUESTIONS = build.discover(ROOT)
+SLUGS = [q.slug for q in QUESTIONS]
+SITE_URL = "https://office-hours.github.io/office-hours/"
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="session")
+def site(root) -> Path:
+    records = build.build_demos(root)
+    build.stage_for_site(root, records)
+    return build.build_site(root)
+
+
+class Tags(HTMLParser):
+    """Collects the tags of a page with their attributes, and the text of inline scripts and styles."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str]]] = []
+        self.inline: list[tuple[str, str]] = []
+        self._open: str | None = None
+
+    def handle_starttag(self, tag, attrs):
+        self.tags.append((tag, {k: v or "" for k, v in attrs}))
+        self._open = tag if tag in ("script", "style") else None
+
+    def handle_data(self, data):
+        if self._open:
+            self.inline.append((self._open, data))
+
+    def handle_endtag(self, tag):
+        self._open = None
+
+
+def parse(path: Path) -> Tags:
+    tags = Tags()
+    tags.feed(path.read_text(encoding="utf-8"))
+    return tags
+
+
+def external(url: str) -> bool:
+    return urlparse(url).scheme in ("http", "https") or url.startswith("//")
+
+
+def test_every_question_has_an_answer_page_and_an_executed_demo_page(site):
+    for slug in SLUGS:
+        assert (site / "questions" / slug / "index.html").is_file()
+        assert (site / "demos" / slug / "index.html").is_file()
+        assert (site / "demos" / slug / f"{slug}.ipynb").is_file()
+        assert (site / "demos" / f"{slug}.py").is_file()
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
+def test_answer_page_shows_every_claim_verified(site, question):
+    page = (site / "questions" / question.slug / "index.html").read_text(encoding="utf-8")
+    box = page[page.index('class="admonition success oh-claims"'):]
+    box = box[: box.index("</div>")]
+    n = len(question.declared)
+    assert f"{n} of {n} claims hold" in box
+    assert box.count("<li>✓") == n and "✗" not in box
+    for cid in question.declared:
+        assert f'<code class="oh-claim__id">{cid}</code>' in box
+    assert f'href="../../demos/{question.slug}/"' in page
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
+def test_answer_with_its_demo_weighs_under_1_mb(site, question):
+    answer = site / "questions" / question.slug / "index.html"
+    demo = site / "demos" / question.slug / "index.html"
+    size = answer.stat().st_size + demo.stat().st_size
+    assert size < 1_000_000, f"{question.slug}: {size:,} bytes"
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
+def test_demo_page_has_figures_with_alt_text_and_no_errors(site, question):
+    path = site / "demos" / question.slug / "index.html"
+    html = path.read_text(encoding="utf-8")
+    assert 'class="jp-OutputArea-output' in html
+    assert "Traceback" not in html and "ClaimFailed" not in html
+    images = [attrs for tag, attrs in parse(path).tags if tag == "img"]
+    for attrs in images:
+        assert attrs.get("alt", "").strip(), f"{question.slug}: an image without alt text"
+
+
+def test_claims_json_lists_every_declared_claim(site):
+    index = json.loads((site / "claims.json").read_text(encoding="utf-8"))
+    assert [q["slug"] for q in index] == SLUGS
+    for entry, question in zip(index, QUESTIONS, strict=True):
+        assert entry["url"] == f"{SITE_URL}questions/{question.slug}/"
+        assert entry["title"] == question.title and entry["verified"]
+        assert [c["id"] for c in entry["claims"]] == list(question.declared)
+        assert all(c["passed"] for c in entry["claims"])
+        assert entry["seconds"] > 0 and entry["versions"]["torch"].startswith("2.13.0")
+
+
+def test_home_page_lists_every_question_with_its_status(site):
+    home = (site / "index.html").read_text(encoding="utf-8")
+    for question in QUESTIONS:
+        assert f'href="questions/{question.slug}/"' in home
+    assert home.count("claims verified") == len(QUESTIONS)
+
+
+def html_pages(site: Path) -> list[Path]:
+    return sorted(site.rglob("*.html"))
+
+
+def test_no_resource_is_loaded_from_another_host(site):
+    loads = {"script": "src", "img": "src", "iframe": "src", "source": "src", "audio": "src",
+             "video": "src", "embed": "src", "object": "data"}
+    link_requests = {"stylesheet", "icon", "preload", "modulepreload", "prefetch", "manifest",
+                     "apple-touch-icon", "preconnect", "dns-prefetch"}
+    problems = []
+    for path in html_pages(site):
+        tags = parse(path)
+        for tag, attrs in tags.tags:
+            url = attrs.get(loads.get(tag, ""), "")
+            if tag == "link" and set(attrs.get("rel", "").split()) & link_requests:
+                url = attrs.get("href", "")
+            if url and external(url):
+                problems.append(f"{path.relative_to(site)}: <{tag}> {url}")
+        for kind, text in tags.inline:
+            urls = re.findall(r"""(?:import\s*(?:[^'"]*from\s*)?|url\()\s*['"]?(https?://[^'")\s]+)""", text)
+            problems += [f"{path.relative_to(site)}: inline {kind} {u}" for u in urls]
+    for path in site.rglob("*.css"):
+        urls = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")\s]+)", path.read_text(encoding="utf-8"))
+        problems += [f"{path.relative_to(site)}: {u}" for u in urls]
+    assert problems == []
+
+
+def test_maths_is_served_by_the_site(site):
+    assert (site / "assets" / "mathjax" / "MathJax.js").is_file()
+    assert (site / "assets" / "mathjax" / "jax" / "output" / "SVG" / "jax.js").is_file()
+
+
+def og_tags(path: Path) -> dict[str, str]:
+    meta = {}
+    for tag, attrs in parse(path).tags:
+        if tag == "meta":
+            key = attrs.get("property") or attrs.get("name") or ""
+            if key.startswith(("og:", "twitter:")):
+                meta[key] = attrs.get("content", "")
+    return meta
+
+
+def test_every_page_previews_well_in_a_forum(site):
+    for path in html_pages(site):
+        if path.name == "404.html":
+            continue
+        meta = og_tags(path)
+        where = path.relative_to(site)
+        assert 0 < len(meta.get("og:title", "")) <= 80, where
+        assert 0 < len(meta.get("og:description", "")) <= 250, where
+        assert meta.get("og:url", "").startswith(SITE_URL), where
+        assert meta.get("twitter:card") == "summary_large_image", where
+        image = meta.get("og:image", "")
+        assert image.startswith(SITE_URL), where
+        png = site / image[len(SITE_URL):]
+        assert png.is_file() and png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", where
+
+
+@pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
+def test_answer_preview_is_the_question_and_its_summary(site, question):
+    meta = og_tags(site / "questions" / question.slug / "index.html")
+    assert meta["og:title"] == question.title
+    assert meta["og:description"] == question.meta["summary"]
+    assert meta["og:url"] == f"{SITE_URL}questions/{question.slug}/"
+
+
+def test_og_images_are_1200_by_630(site):
+    from PIL import Image
+
+    for slug in [*SLUGS, "index"]:
+        with Image.open(site / "assets" / "og" / f"{slug}.png") as image:
+            assert image.size == (1200, 630)
+
+
+def test_site_url_in_tests_matches_mkdocs_config(root):
+    text = (root / "mkdocs.yml").read_text(encoding="utf-8")
+    default = re.search(r"site_url: !ENV \[SITE_URL, \"([^\"]+)\"\]", text)
+    assert default and default.group(1) == SITE_URL
