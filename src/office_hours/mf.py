@@ -106,10 +106,11 @@ def _ridge_rows(
     n_rows, k = rated.shape[0], F.shape[1]
     gram = np.zeros((n_rows, k * k))
     chunk = max(1, 2_000_000 // (k * k))  # ~16 MB of outer products at a time
+    rated_cols = rated.tocsc()  # cheap column slices
     for start in range(0, F.shape[0], chunk):
         block = F[start : start + chunk]
         outer = (block[:, :, None] * block[:, None, :]).reshape(len(block), k * k)
-        gram += rated[:, start : start + chunk] @ outer
+        gram += rated_cols[:, start : start + chunk] @ outer
     gram = gram.reshape(n_rows, k, k) + lam * np.eye(k)
     rhs = weighted @ F
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
