@@ -1,0 +1,136 @@
+"""N-gram models against hand counts and against NLTK on tiny corpora."""
+
+import itertools
+import math
+
+import numpy as np
+import pytest
+from nltk.lm import KneserNeyInterpolated, Laplace
+from nltk.util import everygrams
+
+from office_hours.ngram import AddK, KneserNey, Uniform, perplexity
+
+# Ten tokens over a three-word vocabulary a=0, b=1, c=2.
+WORDS = ["a", "b", "a", "c", "a", "b", "b", "c", "a", "b"]
+STOI = {"a": 0, "b": 1, "c": 2}
+IDS = np.array([STOI[w] for w in WORDS])
+V = 3
+
+
+def contexts(k, vocab_size=V):
+    return [np.array(c) for c in itertools.product(range(vocab_size), repeat=k)]
+
+
+def test_add_one_against_hand_counts():
+    # Bigram counts: ab 3, ba 1, ac 1, ca 2, bb 1, bc 1; followers of a: 4, of b: 3, of c: 2.
+    bigram = AddK(2, V, k=1).fit(IDS)
+    assert bigram.distribution(np.array([[0]])) == pytest.approx([1 / 7, 4 / 7, 2 / 7], abs=1e-15)
+    assert bigram.distribution(np.array([[2]])) == pytest.approx([3 / 5, 1 / 5, 1 / 5], abs=1e-15)
+    # Unigram counts a 4, b 4, c 2 out of 10.
+    unigram = AddK(1, V, k=1).fit(IDS)
+    assert unigram.distribution(np.zeros((1, 0), int)) == pytest.approx([5 / 13, 5 / 13, 3 / 13])
+    # A stream: the first token has no context and uses the unigram estimate.
+    np.testing.assert_allclose(
+        np.exp(bigram.log_prob(np.array([0, 1, 2]))), [5 / 13, 4 / 7, 2 / 6], rtol=1e-14
+    )
+
+
+def test_add_k_unseen_context_is_uniform():
+    model = AddK(2, 4, k=0.5).fit(IDS)  # token 3 never seen, so neither is context 3
+    np.testing.assert_allclose(model.distribution(np.array([[3]])), np.full(4, 0.25))
+
+
+def test_kneser_ney_against_hand_counts():
+    # Continuation counts: each of a, b, c follows 2 distinct tokens; 6 bigram types.
+    # P(b|a) = (c(ab) - d + d * N1+(a.) * 1/3) / c(a.) = (3 - 0.5 + 0.5 * 2 / 3) / 4.
+    model = KneserNey(2, V, discount=0.5).fit(IDS)
+    p = model.distribution(np.array([[0]]))
+    assert p[1] == pytest.approx((3 - 0.5 + 0.5 * 2 / 3) / 4, abs=1e-15)
+    assert p[0] == pytest.approx((0 + 0.5 * 2 / 3) / 4, abs=1e-15)
+    assert model.distribution(np.zeros((1, 0), int)) == pytest.approx([1 / 3] * 3, abs=1e-15)
+
+
+@pytest.mark.parametrize("order", [2, 3])
+@pytest.mark.parametrize("discount", [0.1, 0.75])
+def test_kneser_ney_equals_nltk(order, discount):
+    nltk_lm = KneserNeyInterpolated(order, discount=discount)
+    nltk_lm.fit([list(everygrams(WORDS, max_len=order))], vocabulary_text=WORDS)
+    ours = KneserNey(order, V, discount=discount).fit(IDS)
+    words = list(STOI)
+    for k in range(order):
+        for ctx in contexts(k):
+            expected = [nltk_lm.score(w, [words[i] for i in ctx]) for w in words]
+            np.testing.assert_allclose(ours.distribution(ctx[None, :]), expected, atol=1e-9)
+    stream = ["c", "a", "a", "b", "c", "c", "b"]
+    expected = [
+        nltk_lm.logscore(w, stream[max(0, i - order + 1) : i]) for i, w in enumerate(stream)
+    ]
+    got = ours.log_prob(np.array([STOI[w] for w in stream])) / math.log(2)
+    np.testing.assert_allclose(got, expected, atol=1e-9)
+
+
+@pytest.mark.parametrize("order", [1, 2])
+def test_add_one_equals_nltk_laplace(order):
+    nltk_lm = Laplace(order)
+    nltk_lm.fit([list(everygrams(WORDS, max_len=order))], vocabulary_text=WORDS)
+    # NLTK's vocabulary has an extra <UNK> entry: use its size.
+    ours = AddK(order, len(nltk_lm.vocab), k=1).fit(IDS)
+    stream = ["c", "a", "b", "b"]
+    expected = [nltk_lm.score(w, stream[max(0, i - order + 1) : i]) for i, w in enumerate(stream)]
+    np.testing.assert_allclose(np.exp(ours.log_prob(np.array([STOI[w] for w in stream]))), expected)
+
+
+@pytest.mark.parametrize(
+    "model",
+    [
+        AddK(1, 5, k=1),
+        AddK(3, 5, k=0.1),
+        KneserNey(1, 5, uniform_floor=True),
+        KneserNey(2, 5, discount=0.75),
+        KneserNey(3, 5, discount=0.1),
+        KneserNey(3, 5, discount=0.9, uniform_floor=True),
+    ],
+)
+def test_every_conditional_distribution_sums_to_one(model):
+    rng = np.random.default_rng(0)
+    model.fit(rng.integers(0, 4, size=200))  # token 4 never occurs
+    for k in range(model.order):
+        batch = np.array(contexts(k, 5), dtype=np.int64).reshape(5**k, k)
+        dist = model.distribution(batch).reshape(len(batch), 5)
+        np.testing.assert_allclose(dist.sum(axis=1), 1.0, atol=1e-12)
+        assert (dist >= 0).all()
+    # A token never seen in training: positive with add-k or the uniform floor, zero without
+    # the floor (as in NLTK), which is why the floor exists.
+    p_unseen = model.distribution(np.array([[4] * (model.order - 1)])).reshape(-1)[4]
+    assert p_unseen > 0 if isinstance(model, AddK) or model.uniform_floor else p_unseen == 0
+
+
+def test_log_prob_is_the_stream_view_of_distribution():
+    rng = np.random.default_rng(1)
+    train, test = rng.integers(0, 6, size=300), rng.integers(0, 6, size=50)
+    model = KneserNey(3, 6, discount=0.75, uniform_floor=True).fit(train)
+    by_rows = [
+        model.distribution(test[max(0, i - 2) : i][None, :]).reshape(-1)[w]
+        for i, w in enumerate(test)
+    ]
+    np.testing.assert_allclose(np.exp(model.log_prob(test)), by_rows, rtol=1e-13)
+    ppl = math.exp(-np.mean(np.log(by_rows)))
+    assert perplexity(model, test) == pytest.approx(ppl, rel=1e-12)
+    argmax = [model.distribution(test[i - 2 : i][None, :]).argmax() for i in range(2, 50)]
+    np.testing.assert_array_equal(model.predict(test, np.arange(2, 50)), argmax)
+
+
+def test_uniform_perplexity_is_vocabulary_size():
+    ids = np.arange(1000) % 37
+    assert perplexity(Uniform(37), ids) == pytest.approx(37, rel=1e-12)
+    # Add-k with a huge k is uniform too.
+    assert perplexity(AddK(2, 37, k=1e12).fit(ids), ids) == pytest.approx(37, rel=1e-9)
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="int64"):
+        KneserNey(3, 2**22)
+    with pytest.raises(ValueError, match="discount"):
+        KneserNey(2, 10, discount=1.5)
+    with pytest.raises(ValueError, match="k must"):
+        AddK(2, 10, k=0)
