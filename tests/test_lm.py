@@ -1,0 +1,75 @@
+"""The recurrent LM: cross-entropy perplexity against counting, stream scoring, training."""
+
+
+import numpy as np
+import pytest
+import torch
+import torch.nn.functional as F
+
+from office_hours.lm import RNNLM, NeuralLM, batchify, cross_entropy_ppl, train_lm
+from office_hours.ngram import AddK, perplexity
+
+
+@pytest.fixture(autouse=True)
+def _one_thread():
+    torch.manual_seed(0)
+    torch.set_num_threads(1)
+
+
+def test_zero_logits_give_perplexity_v():
+    logits = torch.zeros(50, 37, dtype=torch.float64)
+    targets = torch.randint(0, 37, (50,))
+    assert cross_entropy_ppl(logits, targets) == pytest.approx(37, rel=1e-12)
+
+
+def test_cross_entropy_ppl_equals_manual_counting():
+    logits = torch.randn(200, 11, dtype=torch.float64)
+    targets = torch.randint(0, 11, (200,))
+    probs = np.exp(logits.numpy()) / np.exp(logits.numpy()).sum(axis=1, keepdims=True)
+    manual = np.prod(probs[np.arange(200), targets.numpy()]) ** (-1 / 200)
+    assert cross_entropy_ppl(logits, targets) == pytest.approx(manual, rel=1e-12)
+    bits = -np.mean(np.log2(probs[np.arange(200), targets.numpy()]))
+    assert cross_entropy_ppl(logits, targets) == pytest.approx(2**bits, rel=1e-12)
+
+
+def test_batchify_rows_are_contiguous():
+    data = batchify(np.arange(23), 4)
+    assert data.shape == (4, 5)
+    assert data[1].tolist() == [5, 6, 7, 8, 9]
+
+
+def test_stream_scoring_matches_a_plain_forward_pass():
+    model = RNNLM(9, emb_size=4, hidden_size=8, cell="gru")
+    ids = np.array([3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 8])
+    lm = NeuralLM(model, start_token=0, n_slices=1)
+    x = torch.as_tensor(np.concatenate([[0], ids[:-1]]))[None, :]
+    with torch.no_grad():
+        log_p = F.log_softmax(model(x)[0][0].double(), dim=-1)
+    expected = log_p[torch.arange(len(ids)), torch.as_tensor(ids)].numpy()
+    np.testing.assert_allclose(lm.log_prob(ids), expected, rtol=1e-6)
+    # Time chunks carry the state: chunk size does not change the result.
+    np.testing.assert_allclose(lm.score(ids, chunk=3)[0], expected, rtol=1e-6)
+    # Several slices: every token scored once, and perplexity is computed from them.
+    many = NeuralLM(model, start_token=0, n_slices=3).log_prob(ids)
+    assert many.shape == ids.shape and many.dtype == np.float64
+
+
+def test_unigram_init_is_the_add_one_unigram_model():
+    counts = np.array([5, 0, 3, 12, 1])
+    model = RNNLM(5, emb_size=3, hidden_size=4).init_unigram(counts)
+    with torch.no_grad():
+        model.decoder.weight.zero_()
+    ids = np.array([0, 3, 3, 2, 4, 1, 0])
+    train = np.repeat(np.arange(5), counts)
+    expected = perplexity(AddK(1, 5, k=1).fit(train), ids)
+    assert perplexity(NeuralLM(model, start_token=0), ids) == pytest.approx(expected, rel=1e-6)
+
+
+def test_training_learns_a_deterministic_sequence():
+    ids = np.tile(np.arange(6), 400)  # 0 1 2 3 4 5 0 1 ...: the next token is certain
+    model = RNNLM(6, emb_size=8, hidden_size=16, cell="lstm")
+    before = perplexity(NeuralLM(model, start_token=5, n_slices=1), ids[:120])
+    log = train_lm(model, ids, num_steps=80, batch_size=8, bptt=16, lr=2e-2)
+    after = perplexity(NeuralLM(model, start_token=5, n_slices=1), ids[:120])
+    assert log.steps == 80 and log.epochs > 0
+    assert before > 4 and after < 1.2
