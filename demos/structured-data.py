@@ -198,7 +198,7 @@ cv = StratifiedKFold(5, shuffle=True, random_state=0)
 perm = rng.permutation(13)
 models = {
     "logistic regression": make_pipeline(StandardScaler(), LogisticRegression(max_iter=1000)),
-    "random forest": RandomForestClassifier(n_estimators=200, random_state=0),
+    "random forest": RandomForestClassifier(n_estimators=100, random_state=0),
 }
 perm_rows = []
 for name, model in models.items():
