@@ -144,8 +144,10 @@ def test_no_resource_is_loaded_from_another_host(site):
 
 
 def test_maths_is_served_by_the_site(site):
-    assert (site / "assets" / "mathjax" / "MathJax.js").is_file()
-    assert (site / "assets" / "mathjax" / "jax" / "output" / "SVG" / "jax.js").is_file()
+    for part in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
+        assert (site / "vendor" / "katex" / part).is_file()
+    fonts = re.findall(r"url\((fonts/[^)]+\.woff2)\)", (site / "vendor/katex/katex.min.css").read_text())
+    assert fonts and all((site / "vendor" / "katex" / f).is_file() for f in fonts)
 
 
 def og_tags(path: Path) -> dict[str, str]:

@@ -347,11 +347,15 @@ def build_site(root: Path) -> Path:
     env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(scratch)],
-        cwd=root, env=env, check=False,
+        cwd=root, env=env, check=False, capture_output=True, text=True,
     )
+    print(done.stderr, end="", file=sys.stderr)
     if done.returncode != 0:
         shutil.rmtree(scratch, ignore_errors=True)
-        raise BuildError("mkdocs build --strict failed (see its messages above)")
+        problems = [
+            line for line in done.stderr.splitlines() if line.startswith(("WARNING", "ERROR"))
+        ]
+        raise BuildError("mkdocs build --strict failed:\n" + "\n".join(problems or [done.stderr]))
     site, old = root / "site", root / "build" / "site.old"
     shutil.rmtree(old, ignore_errors=True)
     if site.exists():

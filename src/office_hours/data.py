@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 import pandas as pd
-import pooch
+import platformdirs
 
 CACHE_ENV = "OFFICE_HOURS_DATA"
 MIRROR_ENV = "OFFICE_HOURS_MIRROR"
@@ -85,7 +85,7 @@ REGISTRY: dict[str, Dataset] = {
 
 def cache_dir() -> Path:
     """The cache folder: ``$OFFICE_HOURS_DATA`` or the user cache dir."""
-    return Path(os.environ.get(CACHE_ENV) or pooch.os_cache("office-hours"))
+    return Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("office-hours"))
 
 
 def sha256_of(path: Path) -> str:
@@ -124,6 +124,8 @@ def _from_mirror(dataset: Dataset, mirror: Path, target: Path) -> None:
 
 
 def _download(dataset: Dataset, target: Path) -> None:
+    import pooch  # only here: importing it in a notebook kernel warns about progress bars
+
     downloads = target.parent / ".downloads"
     try:
         if dataset.member is None:

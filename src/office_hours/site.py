@@ -8,7 +8,7 @@ Listed under ``hooks:`` in mkdocs.yml. They read the records written by
 * fill the demo run-times page;
 * make notebook pages self-contained: the JupyterLab CSS that mkdocs-jupyter inlines on
   every page is served once as a shared stylesheet, and its CDN scripts are removed;
-* write ``site/claims.json``, the OpenGraph preview images and a local copy of MathJax.
+* write ``site/claims.json`` and the OpenGraph preview images.
 
 A question whose demo has no record, or whose claims did not all hold, is reported as a
 warning, which ``mkdocs build --strict`` turns into a failed build.
@@ -38,8 +38,6 @@ log = logging.getLogger("mkdocs.hooks.office_hours")
 QUESTIONS_MARKER = "<!-- questions -->"
 TIMES_MARKER = "<!-- demo-times -->"
 OG_IMAGE_SIZE = (1200, 630)
-MATHJAX_PARTS = ("MathJax.js", "extensions", "jax/input/TeX", "jax/output/SVG", "jax/element")
-
 _state: dict[str, Any] = {}
 
 
@@ -302,13 +300,3 @@ def on_post_build(config: MkDocsConfig) -> None:
         dest = site / "assets" / "og" / f"{slug}.png"
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, dest)
-    import jupyter_server_mathjax
-
-    mathjax = Path(jupyter_server_mathjax.__file__).parent / "static"
-    for part in MATHJAX_PARTS:
-        source, dest = mathjax / part, site / "assets" / "mathjax" / part
-        if source.is_dir():
-            shutil.copytree(source, dest, dirs_exist_ok=True)
-        else:
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, dest)
