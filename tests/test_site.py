@@ -16,6 +16,8 @@ from tests.conftest import ROOT
 QUESTIONS = build.discover(ROOT)
 SLUGS = [q.slug for q in QUESTIONS]
 SITE_URL = "https://office-hours.github.io/office-hours/"
+INLINE_URL = re.compile(r"""(?:import\s*(?:[^'"]*from\s*)?|url\()\s*['"]?(https?://[^'")\s]+)""")
+CSS_URL = re.compile(r"url\(\s*['\"]?((?:https?:)?//[^'\")\s]+)")
 
 pytestmark = pytest.mark.slow
 
@@ -28,7 +30,7 @@ def site(root) -> Path:
 
 
 class Tags(HTMLParser):
-    """Collects the tags of a page with their attributes, and the text of inline scripts and styles."""
+    """The tags of a page with their attributes, and the text of inline scripts and styles."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -135,10 +137,10 @@ def test_no_resource_is_loaded_from_another_host(site):
             if url and external(url):
                 problems.append(f"{path.relative_to(site)}: <{tag}> {url}")
         for kind, text in tags.inline:
-            urls = re.findall(r"""(?:import\s*(?:[^'"]*from\s*)?|url\()\s*['"]?(https?://[^'")\s]+)""", text)
+            urls = INLINE_URL.findall(text)
             problems += [f"{path.relative_to(site)}: inline {kind} {u}" for u in urls]
     for path in site.rglob("*.css"):
-        urls = re.findall(r"url\(\s*['\"]?((?:https?:)?//[^'\")\s]+)", path.read_text(encoding="utf-8"))
+        urls = CSS_URL.findall(path.read_text(encoding="utf-8"))
         problems += [f"{path.relative_to(site)}: {u}" for u in urls]
     assert problems == []
 
@@ -146,7 +148,8 @@ def test_no_resource_is_loaded_from_another_host(site):
 def test_maths_is_served_by_the_site(site):
     for part in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
         assert (site / "vendor" / "katex" / part).is_file()
-    fonts = re.findall(r"url\((fonts/[^)]+\.woff2)\)", (site / "vendor/katex/katex.min.css").read_text())
+    css = (site / "vendor" / "katex" / "katex.min.css").read_text(encoding="utf-8")
+    fonts = re.findall(r"url\((fonts/[^)]+\.woff2)\)", css)
     assert fonts and all((site / "vendor" / "katex" / f).is_file() for f in fonts)
 
 
