@@ -69,12 +69,10 @@ print(f"{n_users - cold.sum()} training users with {train.sum():,} ratings; "
 # every prediction for them is $\mu + b_i$.
 
 # %%
-# --8<-- [start:fit]
 biases = mf.fit_biases(user_idx[train], item_idx[train], r[train], n_users, n_items,
                        lam_u=10.0, lam_i=25.0)
 P, Q = mf.als(user_idx[train], item_idx[train], r[train], n_users, n_items,
               n_factors=16, lam=15.0, n_sweeps=6, biases=biases)
-# --8<-- [end:fit]
 full_pred = mf.predict(biases, P, Q, user_idx[test], item_idx[test])
 mu_plus_bi = biases.mu + biases.b_i[item_idx[test]]
 gap = np.abs(full_pred - mu_plus_bi).max()
@@ -212,7 +210,7 @@ show(fig, alt="Bar chart of precision at 20 for four rankings: popularity and sh
 # rarely rated movies, round to the same sigmoid value and become ties.)
 
 # %%
-model = mf.DotBias(1, n_items, n_factors=16, y_range=(0.0, 5.5)).double()
+model = mf.DotBias(1, n_items, n_factors=16, y_range=(0.5, 5.0)).double()
 with torch.no_grad():
     model.u.weight.zero_()
     model.ub.weight.zero_()
@@ -236,14 +234,12 @@ claim("sigmoid-range-same-order", monotone, value=f"monotone: {monotone}; roundi
 # score every model on the same ratings: everything after their 20th.
 
 # %%
-# --8<-- [start:fold_in]
 def fold_in_user(S: np.ndarray, lam_u: float = 10.0, lam: float = 15.0):
     """Bias then factors of a new user from the rating rows S, movie parameters fixed."""
     resid = r[S] - biases.mu - biases.b_i[item_idx[S]]
     b_u = resid.sum() / (len(S) + lam_u)
     p_u = mf.fold_in(Q, item_idx[S], resid - b_u, lam)
     return b_u, p_u
-# --8<-- [end:fold_in]
 
 
 ts = ratings["timestamp"].to_numpy()

@@ -152,8 +152,10 @@ def als(
         P = _ridge_rows(rated, weighted, Q, lam)
         Q = _ridge_rows(rated_t, weighted_t, P, lam)
     return P, Q
+# --8<-- [end:als]
 
 
+# --8<-- [start:fold_in]
 def fold_in(Q: np.ndarray, item_idx: np.ndarray, residual: np.ndarray, lam: float) -> np.ndarray:
     r"""A new user's factors from their ratings, item factors fixed.
 
@@ -163,7 +165,7 @@ def fold_in(Q: np.ndarray, item_idx: np.ndarray, residual: np.ndarray, lam: floa
     Q_S = Q[np.asarray(item_idx, dtype=np.int64)]
     k = Q.shape[1]
     return np.linalg.solve(Q_S.T @ Q_S + lam * np.eye(k), Q_S.T @ np.asarray(residual, float))
-# --8<-- [end:als]
+# --8<-- [end:fold_in]
 
 
 def predict(
