@@ -20,7 +20,8 @@
 #
 # Claims checked here: `mapper-is-train-mean-and-population-sd`, `invariant-models-ignore-statistics`,
 # `per-split-scaling-erases-shift`, `per-split-scaling-erases-real-drift`,
-# `frozen-statistics-batch-invariant`, `pipeline-equals-proc-df`, `supervised-preprocessing-leaks`.
+# `frozen-statistics-batch-invariant`, `pipeline-equals-proc-df`, `supervised-preprocessing-leaks`,
+# `target-encoding-leaks`.
 
 # %%
 # Setup. Every model below converges within its iteration budget; warnings are left visible.
@@ -33,11 +34,11 @@ from sklearn.ensemble import RandomForestRegressor
 from sklearn.feature_selection import SelectKBest, f_classif
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LinearRegression, Ridge
-from sklearn.model_selection import StratifiedKFold, cross_val_score
+from sklearn.model_selection import KFold, StratifiedKFold, cross_val_score
 from sklearn.neighbors import KNeighborsClassifier
 from sklearn.neural_network import MLPRegressor
 from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import StandardScaler, TargetEncoder
 
 from office_hours.claims import claim
 from office_hours.figures import show
@@ -337,6 +338,32 @@ claim(
 )
 
 # %% [markdown]
+# Target (mean) encoding of a category is the same trap. Here a category with 300 levels is pure
+# noise with respect to the target. Encode each row by its category's mean target computed on all
+# rows (`TargetEncoder().fit(...).transform(...)`, no cross-fitting), and a linear model "explains"
+# a third of the variance in cross-validation. Put the encoder in a pipeline and its training
+# rows are encoded out of fold and the validation rows with training means only: R² ≈ 0.
+
+# %%
+leaky_r2, honest_r2 = [], []
+for seed in range(5):
+    g = np.random.default_rng(seed)
+    category = g.integers(0, 300, size=(1000, 1))
+    target = g.normal(size=1000)
+    folds = KFold(5, shuffle=True, random_state=seed)
+    encoded = TargetEncoder(target_type="continuous").fit(category, target).transform(category)
+    leaky_r2.append(cross_val_score(LinearRegression(), encoded, target, cv=folds, scoring="r2").mean())
+    encoder = TargetEncoder(target_type="continuous", cv=KFold(5, shuffle=True, random_state=seed))
+    honest = make_pipeline(encoder, LinearRegression())
+    honest_r2.append(cross_val_score(honest, category, target, cv=folds, scoring="r2").mean())
+print(pd.DataFrame({"encode on all rows": leaky_r2, "encoder in the pipeline": honest_r2}).round(3).to_string())
+claim(
+    "target-encoding-leaks",
+    min(leaky_r2) >= 0.15 and abs(np.mean(honest_r2)) <= 0.05,
+    value=f"CV R² on noise: all-rows encoding min {min(leaky_r2):.2f}; pipeline mean {np.mean(honest_r2):.3f}",
+)
+
+# %% [markdown]
 # ## What this shows
 #
 # Scaling statistics belong to the fitted model: frozen training statistics give the same
@@ -344,5 +371,5 @@ claim(
 # multiplied the error 4–9× on synthetic data and 5–38× on the macro data). Pooling in the
 # validation rows changes nothing for OLS and forests; for Ridge and the MLP it gives a different
 # model, better or worse by luck (on the macro data clearly worse), built with rows you will not
-# have at deployment. The serious leak is any preprocessing step that uses the target: it turns
-# pure noise into a near-perfect cross-validation score.
+# have at deployment. The serious leak is any preprocessing step that uses the target (feature
+# selection, target encoding): it turns pure noise into a convincing cross-validation score.
