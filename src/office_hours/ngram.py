@@ -71,14 +71,18 @@ class _Level:
         """``keys`` are sorted unique packed (h, w) keys with their ``counts``."""
         self.vocab_size = vocab_size
         self.context_length = context_length
+        self.keys = keys
+        self.counts = counts.astype(np.float64)
         contexts, words = np.divmod(keys, vocab_size)
-        self.context_keys, rows = np.unique(contexts, return_inverse=True)
+        # Keys are sorted, so contexts are sorted: each new context starts a CSR row.
+        starts = np.flatnonzero(np.r_[True, contexts[1:] != contexts[:-1]]) if len(keys) else []
+        self.context_keys = contexts[starts]
+        indptr = np.r_[starts, len(keys)].astype(np.int64)
         self.matrix = sp.csr_matrix(
-            (counts.astype(np.float64), (rows, words)),
-            shape=(len(self.context_keys), vocab_size),
+            (self.counts, words, indptr), shape=(len(self.context_keys), vocab_size)
         )
-        self.totals = np.asarray(self.matrix.sum(axis=1), dtype=np.float64).ravel()
-        self.types = np.diff(self.matrix.indptr).astype(np.float64)
+        self.totals = np.add.reduceat(self.counts, starts) if len(keys) else np.zeros(0)
+        self.types = np.diff(indptr).astype(np.float64)
 
     def rows(self, context_keys: np.ndarray) -> np.ndarray:
         """Row of each context key, or -1 where the context was never seen."""
@@ -88,13 +92,13 @@ class _Level:
         pos = np.minimum(pos, len(self.context_keys) - 1)
         return np.where(self.context_keys[pos] == context_keys, pos, -1)
 
-    def lookup(self, rows: np.ndarray, words: np.ndarray) -> np.ndarray:
-        """c(h, w) for rows >= 0 (zeros where rows is -1)."""
-        out = np.zeros(len(rows), dtype=np.float64)
-        ok = rows >= 0
-        if ok.any():
-            out[ok] = np.asarray(self.matrix[rows[ok], words[ok]], dtype=np.float64).ravel()
-        return out
+    def lookup(self, context_keys: np.ndarray, words: np.ndarray) -> np.ndarray:
+        """c(h, w) for each packed context key and word (0 where never seen)."""
+        if len(self.keys) == 0:
+            return np.zeros(len(words))
+        keys = context_keys * self.vocab_size + words
+        pos = np.minimum(np.searchsorted(self.keys, keys), len(self.keys) - 1)
+        return np.where(self.keys[pos] == keys, self.counts[pos], 0.0)
 
 
 def _level_from_keys(ngram_keys: np.ndarray, vocab_size: int, context_length: int) -> _Level:
@@ -116,13 +120,16 @@ class _NGramModel:
             raise ValueError(f"V**order = {vocab_size}**{order} does not fit an int64 key")
         self.order, self.vocab_size = order, vocab_size
 
-    def _contexts(self, token_ids: np.ndarray) -> list[tuple[np.ndarray, np.ndarray, _Level]]:
-        """For k = 1..order-1: positions i >= k, the rows of their k-token contexts, the level."""
+    def _contexts(
+        self, token_ids: np.ndarray
+    ) -> list[tuple[np.ndarray, np.ndarray, np.ndarray, _Level]]:
+        """For k = 1..order-1: positions i >= k, their k-token context keys and rows, the level."""
         token_ids = np.asarray(token_ids, dtype=np.int64)
         out = []
         for k in range(1, self.order):
             keys = _context_keys(token_ids, k, self.vocab_size)
-            out.append((np.arange(k, len(token_ids)), self.levels[k].rows(keys), self.levels[k]))
+            level = self.levels[k]
+            out.append((np.arange(k, len(token_ids)), keys, level.rows(keys), level))
         return out
 
     def _distribution_rows(self, context: np.ndarray) -> list[np.ndarray]:
@@ -184,10 +191,9 @@ class AddK(_NGramModel):
         uni = self.levels[0]
         p = self._smooth(np.asarray(uni.matrix[0].toarray()).ravel(), uni.totals[0])[token_ids]
         # Each position uses its longest context: overwrite with higher orders where they exist.
-        for positions, rows, level in self._contexts(token_ids):
-            words = token_ids[positions]
+        for positions, keys, rows, level in self._contexts(token_ids):
             totals = np.where(rows >= 0, level.totals[np.maximum(rows, 0)], 0.0)
-            p[positions] = self._smooth(level.lookup(rows, words), totals)
+            p[positions] = self._smooth(level.lookup(keys, token_ids[positions]), totals)
         return np.log(p)
 
     def distribution(self, context: np.ndarray) -> np.ndarray:
@@ -232,12 +238,14 @@ class KneserNey(_NGramModel):
         token_ids = np.asarray(token_ids, dtype=np.int64)
         vocab_size, n = self.vocab_size, self.order
         levels: list[_Level] = [None] * n  # type: ignore[list-item]
-        types = np.unique(_ngram_keys(token_ids, n, vocab_size))  # distinct n-grams
         levels[n - 1] = _level_from_keys(_ngram_keys(token_ids, n, vocab_size), vocab_size, n - 1)
+        types = levels[n - 1].keys  # distinct n-grams
         for k in range(n - 2, -1, -1):
             # Continuation counts of (k+1)-grams: distinct left extensions among (k+2)-gram types.
             levels[k] = _level_from_keys(types % vocab_size ** (k + 1), vocab_size, k)
-            types = np.unique(_ngram_keys(token_ids, k + 1, vocab_size))
+            # Distinct (k+1)-grams: prefixes of (k+2)-gram types, plus the stream's last one.
+            last = _ngram_keys(token_ids[-k - 1 :], k + 1, vocab_size)
+            types = np.unique(np.r_[types // vocab_size, last])
         if n == 1:  # a unigram "KN" is the (optionally floored) relative frequency
             levels[0] = _level_from_keys(token_ids, vocab_size, 0)
         self.levels = levels
@@ -267,9 +275,8 @@ class KneserNey(_NGramModel):
     def log_prob(self, token_ids: np.ndarray) -> np.ndarray:
         token_ids = np.asarray(token_ids, dtype=np.int64)
         p = self._unigram()[token_ids]
-        for positions, rows, level in self._contexts(token_ids):
-            words = token_ids[positions]
-            counts = level.lookup(rows, words)
+        for positions, keys, rows, level in self._contexts(token_ids):
+            counts = level.lookup(keys, token_ids[positions])
             p[positions] = self._interpolate(level, rows, counts, p[positions])
         return np.log(p)
 
