@@ -58,6 +58,13 @@ def lint(session: nox.Session) -> None:
 
 
 @nox.session(default=False)
+def browser(session: nox.Session) -> None:
+    """Open every page of the built site in headless Chromium (run `nox -s docs` first)."""
+    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))
+    session.run("pytest", "-m", "browser", "tests/test_browser.py", *session.posargs, env=ENV)
+
+
+@nox.session(default=False)
 def bench(session: nox.Session) -> None:
     """Run the benchmarks and print a table (`-- --json FILE` also writes JSON)."""
     install(session, "bench")

@@ -128,17 +128,43 @@ def _question_header(question: Question) -> str:
     return f'<blockquote class="oh-question" markdown>\n\n{quote}\n{footer}\n</blockquote>\n'
 
 
-def _run_it_yourself(question: Question) -> str:
+def _colab_url(config: MkDocsConfig, slug: str) -> str:
+    """Colab opens notebooks from GitHub: the executed one is on the deployed site's branch."""
+    repository = str(config.extra.get("repository", "")).removeprefix("https://github.com/")
+    return (
+        f"https://colab.research.google.com/github/{repository}/blob/gh-pages/"
+        f"demos/{slug}/{slug}.ipynb"
+    )
+
+
+def _run_it_yourself(question: Question, config: MkDocsConfig) -> str:
     slug = question.slug
+    url = f"{config.site_url}questions/{slug}/"
+    link = html.escape(f"[{question.title}]({url})", quote=True)
     return (
         "\n\n## Run it yourself\n\n"
-        f"[Executed demo](../demos/{slug}.ipynb){{ .md-button .md-button--primary }} "
-        f"[Download the demo (.py)](../demos/{slug}.py){{ .md-button download }} "
+        f"[Executed demo](../demos/{slug}.ipynb){{ .md-button .md-button--primary }}\n"
+        f"[Demo as a script (.py)](../demos/{slug}.py){{ .md-button download }}\n"
         f'<a class="md-button" href="../../demos/{slug}/{slug}.ipynb" download>'
-        "Download the executed notebook (.ipynb)</a>\n\n"
-        "From a clone of the repository, one command runs it and prints its claims:\n\n"
-        f"```bash\nnox -s demo -- {slug}\n```\n"
+        "Executed notebook (.ipynb)</a>\n"
+        f'<a class="md-button" href="{_colab_url(config, slug)}">Open in Colab</a>\n\n'
+        "From a clone of the repository, one command runs the demo in a fresh kernel and prints "
+        "its claims (in Colab, first `pip install` the repository so that `office_hours` imports):"
+        f"\n\n```bash\nnox -s demo -- {slug}\n```\n\n"
+        "## Link this answer\n\n"
+        f'<button class="md-button oh-copy-link" type="button" data-copy="{link}">'
+        "Copy a Markdown link for the forum</button> "
+        f"<code class=\"oh-permalink\">{html.escape(url)}</code>\n"
     )
+
+
+def _related(question: Question, config: MkDocsConfig) -> str:
+    titles = {q.slug: q.title for q in _questions(config)}
+    slugs = [s for s in question.meta.get("related") or [] if s in titles]
+    if not slugs:
+        return ""
+    items = "\n".join(f"- [{titles[s]}]({s}.md)" for s in slugs)
+    return f"\n\n## Related questions\n\n{items}\n"
 
 
 def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str:
@@ -150,7 +176,7 @@ def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str
         log.warning("Question '%s': the page has no '# ' title.", question.slug)
         h1 = -1
     lines.insert(h1 + 1, "\n" + header)
-    return "\n".join(lines) + _run_it_yourself(question)
+    return "\n".join(lines) + _related(question, config) + _run_it_yourself(question, config)
 
 
 # --- generated pages ----------------------------------------------------------------
@@ -162,7 +188,7 @@ def _question_list(config: MkDocsConfig) -> str:
         by_topic[str(q.meta.get("topic", "Other"))].append(q)
     parts = []
     for topic, questions in by_topic.items():
-        parts.append(f"## {topic}\n")
+        parts.append(f'## {topic}\n\n<div class="grid cards" markdown>\n')
         for q in questions:
             record = _record(config, q.slug)
             status = (
@@ -172,10 +198,12 @@ def _question_list(config: MkDocsConfig) -> str:
             )
             tags = " ".join(f"`{t}`" for t in q.meta.get("tags", []))
             parts.append(
-                f"- **[{q.title}](questions/{q.slug}.md)**  \n"
-                f"  {q.meta.get('summary', '')}  \n"
-                f"  <small>{status} · {tags}</small>\n"
+                f"-   **[{q.title}](questions/{q.slug}.md)**\n\n"
+                f"    ---\n\n"
+                f"    {q.meta.get('summary', '')}\n\n"
+                f'    <span class="oh-status">{status}</span> {tags}\n'
             )
+        parts.append("</div>\n")
     return "\n".join(parts)
 
 
@@ -210,6 +238,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 # --- notebook pages -----------------------------------------------------------------
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
+_CODE_AND_OUTPUT = re.compile(r'(<div class="jp-(?:InputArea|OutputArea)\b[^"]*")')
 _CDN_SCRIPTS = re.compile(
     r"<script[^>]*>(?:(?!</script>).)*?(?:mermaid|MathJax|mathjax)(?:(?!</script>).)*?</script>"
     r"|<script[^>]+src=\"(?:https?://[^\"]*)?\"[^>]*>\s*</script>",
@@ -224,6 +253,8 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     name = f"jupyter-{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
     _state.setdefault("notebook_css", {})[name] = css
     html_text = _CDN_SCRIPTS.sub("", _STYLE.sub("", html_text))
+    # search finds a demo by its prose, not by its code and printed output
+    html_text = _CODE_AND_OUTPUT.sub(r"\1 data-search-exclude", html_text)
     depth = page.url.count("/")
     href = "../" * depth + f"assets/stylesheets/{name}"
     return f'<link rel="stylesheet" href="{href}">\n{html_text}'
