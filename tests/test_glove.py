@@ -67,6 +67,7 @@ def test_cooccurrence_matches_loop_on_random_corpus():
     docs = [rng.integers(0, 7, size=rng.integers(0, 30)) for _ in range(12)]
     X = cooccurrence(docs, 7, window=4)
     assert sp.issparse(X)
+    assert (X != X.T).nnz == 0  # exactly symmetric, not just up to rounding
     np.testing.assert_allclose(X.toarray(), cooccurrence_loop(docs, 7, 4), rtol=0, atol=1e-12)
 
 

@@ -59,16 +59,14 @@ def cooccurrence(
     rows, cols, vals = [], [], []
     for d in range(1, window + 1):
         same_doc = doc_of[:-d] == doc_of[d:]  # the window never crosses a document start
-        left, right = ids[:-d][same_doc], ids[d:][same_doc]
-        weight = 1.0 / d if distance_weighting else 1.0
-        rows += [left, right]  # both directions: symmetric context
-        cols += [right, left]
-        vals.append(np.full(2 * len(left), weight))
-    X = sp.coo_matrix(
+        rows.append(ids[:-d][same_doc])  # the word d positions to the left ...
+        cols.append(ids[d:][same_doc])  # ... and the word itself
+        vals.append(np.full(same_doc.sum(), 1.0 / d if distance_weighting else 1.0))
+    left_context = sp.coo_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))),
         shape=(n_words, n_words),
-    )
-    return X.tocsr()  # sums duplicate (row, col) entries
+    ).tocsr()  # sums duplicate (row, col) entries
+    return (left_context + left_context.T).tocsr()  # symmetric context: both directions
 
 
 # --8<-- [end:cooccurrence]
