@@ -101,7 +101,7 @@ twin = mf.DotBias(10, 10, n_factors=2, mu=float(r.mean())).double()
 with torch.no_grad():
     for emb in (twin.u, twin.i, twin.ub, twin.ib):
         emb.weight[5:] = emb.weight[:5]  # block B starts as an exact copy of block A
-losses = mf.train(twin, user_idx, item_idx, r, optimizer="adam", lr=0.05, wd=1e-3, num_epochs=200)
+losses = mf.train(twin, user_idx, item_idx, r, optimizer="adam", lr=0.05, wd=1e-3, num_epochs=100)
 Q_twin = twin.i.weight.detach().numpy()
 P_twin = twin.u.weight.detach().numpy()
 twin_diff = max(np.abs(Q_twin[:5] - Q_twin[5:]).max(), np.abs(P_twin[:5] - P_twin[5:]).max())
@@ -121,7 +121,7 @@ biases5 = mf.fit_biases(user_idx, item_idx, r, 10, 10, lam_u=1.0, lam_i=1.0, n_s
 rows = []
 for seed in range(10):
     P, Q = mf.als(
-        user_idx, item_idx, r, 10, 10, n_factors=2, lam=1.0, n_sweeps=300, seed=seed, biases=biases5
+        user_idx, item_idx, r, 10, 10, n_factors=2, lam=1.0, n_sweeps=100, seed=seed, biases=biases5
     )
     pred = mf.predict(biases5, P, Q, user_idx, item_idx)
     R_align, _ = orthogonal_procrustes(Q[5:], Q[:5])
@@ -341,8 +341,8 @@ eval_cross = user_block[eval_u] != item_block[eval_i]
 agreement = {}
 for name, mask in [("two halves", within), ("connected", np.ones_like(within))]:
     dots = []
+    b = mf.fit_biases(user_idx[mask], item_idx[mask], r[mask], n_users, n_items)
     for seed in (0, 1):
-        b = mf.fit_biases(user_idx[mask], item_idx[mask], r[mask], n_users, n_items)
         P, Q = mf.als(
             user_idx[mask],
             item_idx[mask],
