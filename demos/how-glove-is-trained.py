@@ -213,7 +213,9 @@ print("nearest to t0_w00:", nearest(vectors, itos, "t0_w00", k=5))
 print("nearest to t5_w10:", nearest(vectors, itos, "t5_w10", k=5))
 
 # %% [markdown]
-# A two-dimensional PCA of the content words' $W + \tilde W$, coloured by true topic.
+# A two-dimensional PCA of the content words' $W + \tilde W$, coloured by true topic. Two
+# dimensions cannot separate eight topics that live in twenty, so some groups overlap here
+# even though every nearest neighbour above is in the right topic.
 
 # %%
 content_vectors = vectors[: n_topics * n_content] - vectors[: n_topics * n_content].mean(0)
@@ -222,7 +224,7 @@ xy = content_vectors @ Vt[:2].T
 fig, ax = plt.subplots(figsize=(5, 4))
 ax.scatter(xy[:, 0], xy[:, 1], c=word_topic[: n_topics * n_content], cmap="tab10", s=12)
 ax.set(xlabel="PC 1", ylabel="PC 2", title="GloVe vectors of the 320 content words")
-show(fig, alt="PCA of the GloVe vectors of 320 synthetic content words: points coloured by their true topic form separate clusters.")
+show(fig, alt="PCA of the GloVe vectors of 320 synthetic content words, coloured by true topic: each topic forms its own group; four groups stand apart in these two dimensions and the other four overlap near the centre.")
 
 # %% [markdown]
 # ## Real text: 1,000 IMDB reviews and 300 news stories
@@ -261,8 +263,10 @@ print(f"{sum(map(len, text_docs)):,} tokens, {sum(map(len, ids)):,} kept; vocab 
 # Train GloVe with $d = 50$ and $x_{\max} = 10$ (the official demo's choice for a small
 # corpus) for 100 full-batch AdaGrad steps, and the two baselines on the same tokens: a
 # truncated SVD of the PPMI matrix of the same $X$ (Levy, Goldberg & Dagan 2015), and gensim's
-# skip-gram word2vec with the same window and dimension (5 epochs, its default; `workers=1`
-# and a fixed seed make it reproducible).
+# skip-gram word2vec with the same window and dimension (5 epochs, its default). One worker
+# thread and a fixed seed make word2vec reproducible; in gensim 4.4 the initial vectors come
+# from `numpy.random.default_rng(seed)`, so `PYTHONHASHSEED` no longer matters (gensim 3
+# seeded them with Python's string hash, which did).
 
 # %%
 t0 = time.process_time()
