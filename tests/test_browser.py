@@ -115,7 +115,7 @@ def test_search_finds_the_answer(browser, base_url, query, slug):
     page = browser.new_page(viewport={"width": 1280, "height": 900})
     page.goto(base_url, wait_until="networkidle")
     page.locator("label.md-search__icon, .md-search__input").first.click()
-    page.locator("input.md-search__input").fill(query)
+    page.locator("input.md-search__input").press_sequentially(query, delay=30)
     first = page.locator(".md-search-result__item a").first
     first.wait_for(timeout=10_000)
     assert f"questions/{slug}/" in first.get_attribute("href")
@@ -150,12 +150,11 @@ def _contrast(rgb_a: list[float], rgb_b: list[float]) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
-@pytest.mark.parametrize("scheme", ["default", "slate"])
+@pytest.mark.parametrize("scheme", ["light", "dark"])
 def test_text_contrast_meets_wcag_aa(browser, base_url, scheme):
     slug = answers()[0]
-    page = browser.new_page()
+    page = browser.new_page(color_scheme=scheme)  # the palette follows the system preference
     page.goto(f"{base_url}questions/{slug}/", wait_until="networkidle")
-    page.evaluate(f"document.body.setAttribute('data-md-color-scheme', '{scheme}')")
     colours = page.evaluate("""() => {
         const rgb = s => s.match(/[\\d.]+/g).map(Number);
         const background = rgb(getComputedStyle(document.body).backgroundColor);

@@ -8,7 +8,7 @@ document$.subscribe(({ body }) => {
       { left: "\\(", right: "\\)", display: false },
       { left: "\\[", right: "\\]", display: true },
     ],
-    ignoredClasses: ["highlight", "highlight-ipynb", "jp-OutputArea-output"],
+    ignoredClasses: ["highlight", "highlight-ipynb", "jp-InputArea", "clipboard-copy-txt", "jp-OutputArea-output"],
     throwOnError: false,
   });
 });
