@@ -225,7 +225,7 @@ claim(
 fig, ax = plt.subplots(figsize=(6, 3.5))
 shown = pd.Series(ppl).drop("uniform")
 ax.barh(shown.index, shown.to_numpy(), color="tab:blue")
-ax.set_xlabel(f"validation perplexity (V = {len(vocab):,}; uniform = {len(vocab):,})")
+ax.set_xlabel(f"validation perplexity (min_freq=10; uniform model = V = {len(vocab):,})")
 ax.invert_yaxis()
 for i, name in enumerate(shown.index):
     acc = accuracy.get(name)
