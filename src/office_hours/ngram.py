@@ -223,6 +223,11 @@ class KneserNey(_NGramModel):
     unchanged. The recursion ends in the continuation unigram N1+(• w) / N1+(• •) or,
     with ``uniform_floor=True``, in that distribution discounted by d and interpolated
     with the uniform 1/V (Jurafsky & Martin, SLP3 eq. 3.35), so no token has probability 0.
+
+    One deliberate difference from NLTK: at the continuation levels NLTK takes N1+(h •) from
+    raw counts, we take it from the continuation counts, so every distribution sums to 1.
+    The two differ only for a context equal to the training stream's first token (when that
+    first n-gram occurs once); NLTK raises ZeroDivisionError for some such contexts.
     """
 
     def __init__(
