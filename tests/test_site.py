@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
 from html.parser import HTMLParser
@@ -199,3 +200,39 @@ def test_site_url_in_tests_matches_mkdocs_config(root):
     text = (root / "mkdocs.yml").read_text(encoding="utf-8")
     default = re.search(r"site_url: !ENV \[SITE_URL, \"([^\"]+)\"\]", text)
     assert default and default.group(1) == SITE_URL
+
+
+def test_published_urls_never_disappear(site, root):
+    """A URL pasted into the forum must keep working: as the page, or as a redirect to it."""
+    published = [
+        line.strip() for line in (root / "published-urls.txt").read_text().splitlines()
+        if line.strip() and not line.startswith("#")
+    ]
+    missing = [url for url in published if not (site / url.strip("/") / "index.html").is_file()]
+    assert missing == [], "published URLs must stay: add a redirect in mkdocs.yml"
+    unlisted = {f"/questions/{s}/" for s in SLUGS} - set(published)
+    assert unlisted == set(), "list every answer's URL in published-urls.txt"
+
+
+def test_headings_are_in_order(site):
+    problems = []
+    for path in html_pages(site):
+        text = path.read_text(encoding="utf-8")
+        article = text[text.find("<article"): text.find("</article>")]
+        levels = [int(h) for h in re.findall(r"<h([1-6])[\s>]", article)]
+        if not levels:
+            continue
+        if levels[0] != 1 or levels.count(1) != 1:
+            problems.append(f"{path.relative_to(site)}: needs exactly one h1, first")
+        for before, after in itertools.pairwise(levels):
+            if after > before + 1:
+                problems.append(f"{path.relative_to(site)}: h{before} then h{after}")
+                break
+    assert problems == []
+
+
+def test_search_finds_answers_not_notebook_output(site):
+    index = json.loads((site / "search" / "search_index.json").read_text(encoding="utf-8"))
+    assert not [d["location"] for d in index["docs"] if d["location"].startswith("demos/")]
+    titles = {d["title"] for d in index["docs"] if d["location"].startswith("questions/")}
+    assert {q.title for q in QUESTIONS} <= titles

@@ -224,7 +224,12 @@ class DotBias(nn.Module):
 
 
 def _as_tensor(x: ArrayLike, dtype: torch.dtype) -> torch.Tensor:
-    return torch.as_tensor(np.asarray(x) if not isinstance(x, torch.Tensor) else x, dtype=dtype)
+    if isinstance(x, torch.Tensor):
+        return x.to(dtype)
+    array = np.asarray(x)
+    if not array.flags.writeable:  # pandas 3 hands out read-only views; torch warns on those
+        array = array.copy()
+    return torch.as_tensor(array, dtype=dtype)
 
 
 def train(

@@ -238,7 +238,6 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
 # --- notebook pages -----------------------------------------------------------------
 
 _STYLE = re.compile(r"<style[^>]*>(.*?)</style>", re.DOTALL)
-_CODE_AND_OUTPUT = re.compile(r'(<div class="jp-(?:InputArea|OutputArea)\b[^"]*")')
 _CDN_SCRIPTS = re.compile(
     r"<script[^>]*>(?:(?!</script>).)*?(?:mermaid|MathJax|mathjax)(?:(?!</script>).)*?</script>"
     r"|<script[^>]+src=\"(?:https?://[^\"]*)?\"[^>]*>\s*</script>",
@@ -253,8 +252,8 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     name = f"jupyter-{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
     _state.setdefault("notebook_css", {})[name] = css
     html_text = _CDN_SCRIPTS.sub("", _STYLE.sub("", html_text))
-    # search finds a demo by its prose, not by its code and printed output
-    html_text = _CODE_AND_OUTPUT.sub(r"\1 data-search-exclude", html_text)
+    # search finds the answer pages, not the demos' code and printed output
+    page.meta["search"] = {"exclude": True}
     depth = page.url.count("/")
     href = "../" * depth + f"assets/stylesheets/{name}"
     return f'<link rel="stylesheet" href="{href}">\n{html_text}'
