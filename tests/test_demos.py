@@ -55,7 +55,7 @@ def test_demo_is_a_plain_script_with_an_anatomy(question):
 @pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
 def test_page_front_matter_is_complete(question):
     meta = question.meta
-    for field in ("title", "question", "asked", "summary", "tags", "claims", "related"):
+    for field in ("title", "question", "asked", "summary", "topic", "tags", "claims", "related"):
         assert meta.get(field), f"{question.slug}: front matter needs '{field}'"
     assert len(meta["title"]) <= 80
     assert len(meta["summary"]) <= 250, f"summary is {len(meta['summary'])} characters"

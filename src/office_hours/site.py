@@ -61,12 +61,18 @@ def _verified(question: Question, record: DemoRecord | None) -> bool:
     )
 
 
+def _by_topic(config: MkDocsConfig) -> dict[str, list[Question]]:
+    """Questions grouped by their front matter's ``topic``, topics in alphabetical order."""
+    by_topic: dict[str, list[Question]] = defaultdict(list)
+    for q in _questions(config):
+        by_topic[str(q.meta.get("topic", "Other"))].append(q)
+    return dict(sorted(by_topic.items()))
+
+
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.clear()
     questions = _questions(config)
-    by_topic: dict[str, list[Question]] = defaultdict(list)
-    for q in questions:
-        by_topic[str(q.meta.get("topic", "Other"))].append(q)
+    by_topic = _by_topic(config)
     config["nav"] = [
         {"Home": "index.md"},
         *(
@@ -183,11 +189,8 @@ def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str
 
 
 def _question_list(config: MkDocsConfig) -> str:
-    by_topic: dict[str, list[Question]] = defaultdict(list)
-    for q in _questions(config):
-        by_topic[str(q.meta.get("topic", "Other"))].append(q)
     parts = []
-    for topic, questions in by_topic.items():
+    for topic, questions in _by_topic(config).items():
         parts.append(f'## {topic}\n\n<div class="grid cards" markdown>\n')
         for q in questions:
             record = _record(config, q.slug)
