@@ -344,7 +344,7 @@ def build_site(root: Path) -> Path:
     """
     scratch = root / "build" / "site.new"
     shutil.rmtree(scratch, ignore_errors=True)
-    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1"}
+    env = {**os.environ, "NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true"}
     done = subprocess.run(
         [sys.executable, "-m", "mkdocs", "build", "--strict", "--site-dir", str(scratch)],
         cwd=root, env=env, check=False, capture_output=True, text=True,
