@@ -73,3 +73,45 @@ def test_training_learns_a_deterministic_sequence():
     after = perplexity(NeuralLM(model, start_token=5, n_slices=1), ids[:120])
     assert log.steps == 80 and log.epochs > 0
     assert before > 4 and after < 1.2
+
+
+def test_tied_weights_share_one_parameter():
+    tied = RNNLM(9, emb_size=6, hidden_size=6, cell="gru", tie_weights=True)
+    untied = RNNLM(9, emb_size=6, hidden_size=6, cell="gru")
+    assert tied.decoder.weight is tied.embedding.weight
+    n_tied = sum(p.numel() for p in tied.parameters())  # shared parameter counted once
+    n_untied = sum(p.numel() for p in untied.parameters())
+    assert n_untied - n_tied == 9 * 6
+    with pytest.raises(ValueError, match="emb_size == hidden_size"):
+        RNNLM(9, emb_size=4, hidden_size=6, tie_weights=True)
+
+
+def test_tied_logits_and_gradient_against_an_untied_copy():
+    tied = RNNLM(9, emb_size=5, hidden_size=5, cell="gru", tie_weights=True)
+    untied = RNNLM(9, emb_size=5, hidden_size=5, cell="gru")
+    untied.load_state_dict(tied.state_dict())  # decoder.weight gets a copy of the embedding
+    assert untied.decoder.weight is not untied.embedding.weight
+    x = torch.tensor([[1, 4, 0, 8, 2, 2, 7]])
+    y = torch.tensor([[4, 0, 8, 2, 2, 7, 3]])
+    logits, _ = tied(x)
+    # Oracle: the logit of word w is the GRU output dotted with w's embedding, plus its bias.
+    hidden, _ = tied.rnn(tied.embedding(x))
+    expected = hidden @ tied.embedding.weight.T + tied.decoder.bias
+    torch.testing.assert_close(logits, expected)
+    torch.testing.assert_close(untied(x)[0], logits)
+    for model in (tied, untied):
+        F.cross_entropy(model(x)[0].reshape(-1, 9), y.reshape(-1)).backward()
+    # The shared matrix gets the sum of its gradients as embedding and as decoder.
+    torch.testing.assert_close(
+        tied.embedding.weight.grad,
+        untied.embedding.weight.grad + untied.decoder.weight.grad,
+    )
+
+
+def test_tied_training_learns_a_deterministic_sequence():
+    ids = np.tile(np.arange(6), 400)
+    model = RNNLM(6, emb_size=16, hidden_size=16, cell="gru", tie_weights=True)
+    model.init_unigram(np.bincount(ids, minlength=6))
+    train_lm(model, ids, num_steps=80, batch_size=8, bptt=16, lr=2e-2)
+    assert model.decoder.weight is model.embedding.weight
+    assert perplexity(NeuralLM(model, start_token=5, n_slices=1), ids[:120]) < 1.2

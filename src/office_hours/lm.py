@@ -23,16 +23,33 @@ from torch import nn
 
 # --8<-- [start:model]
 class RNNLM(nn.Module):
-    """Embedding → LSTM/GRU → linear decoder over the vocabulary."""
+    """Embedding → LSTM/GRU → linear decoder over the vocabulary.
+
+    With ``tie_weights=True`` the decoder's weight matrix *is* the embedding matrix (one
+    shared parameter, Press & Wolf 2017; Inan et al. 2017): the logit of word ``w`` is
+    ``h · E[w] + b[w]``. It needs ``emb_size == hidden_size``, saves ``V × emb_size``
+    parameters and lets every output gradient train the input embeddings too.
+    """
 
     def __init__(
-        self, vocab_size: int, emb_size: int = 64, hidden_size: int = 128, cell: str = "lstm"
+        self,
+        vocab_size: int,
+        emb_size: int = 64,
+        hidden_size: int = 128,
+        cell: str = "lstm",
+        tie_weights: bool = False,
     ) -> None:
         super().__init__()
+        if tie_weights and emb_size != hidden_size:
+            raise ValueError(
+                f"tied weights need emb_size == hidden_size, got {emb_size} and {hidden_size}"
+            )
         rnn = {"lstm": nn.LSTM, "gru": nn.GRU}[cell]
         self.embedding = nn.Embedding(vocab_size, emb_size)
         self.rnn = rnn(emb_size, hidden_size, batch_first=True)
         self.decoder = nn.Linear(hidden_size, vocab_size)
+        if tie_weights:
+            self.decoder.weight = self.embedding.weight
 
     def forward(
         self, x: torch.Tensor, state: object | None = None
@@ -46,6 +63,7 @@ class RNNLM(nn.Module):
         """Start from the add-one unigram model: decoder bias = log frequency, small weights.
 
         Training then begins at unigram perplexity instead of V, which saves many steps.
+        With tied weights the shrunk decoder weight is also the embedding.
         """
         counts_t = torch.as_tensor(counts, dtype=torch.float64)
         freq = (counts_t + 1) / (counts_t.sum() + len(counts_t))
