@@ -18,7 +18,7 @@
 # are comparable only on the same test text *and* the same vocabulary.
 #
 # Claims checked here: `ppl-forms-agree`, `uniform-ppl-is-v`, `markov-ppl-near-entropy-rate`,
-# `imdb-ordering-same-vocab`, `neural-lm-within-budget`, `accuracy-is-coarse`,
+# `imdb-ordering-same-vocab`, `neural-lm-beats-kneser-ney`, `accuracy-is-coarse`,
 # `ppl-falls-with-min-freq`, `per-char-does-not-fix-unk`, `char-bpc-by-order`,
 # `lesson4-exp-loss`.
 
@@ -164,26 +164,30 @@ claim(
 )
 
 # %% [markdown]
-# A small neural model on the same vocabulary: embedding (64) → GRU (128) → softmax over
-# $V$, trained by truncated backpropagation through time. The budget is a few seconds of one
-# CPU thread: 60 steps of 64 × 32 tokens, about half a pass over the training reviews. Its
-# decoder starts from the unigram model so the steps are not spent learning word frequencies.
-# Raise `NUM_STEPS` to 240 (about two passes, four times longer) and the GRU overtakes
-# Kneser–Ney (PPL about 71 in our run); the claims below are written for the 60-step budget.
+# A small neural model on the same vocabulary: embedding (128) → GRU (128) → softmax over
+# all $V$ words, trained by truncated backpropagation through time. The decoder's weight
+# matrix is the embedding matrix (*tied* weights), which halves the parameters and lets every
+# output gradient also train the word vectors. The budget is about 15 s of one CPU thread:
+# 150 steps of 64 × 32 tokens, 1.35 passes over the training reviews, with a one-cycle
+# learning-rate schedule (warm-up, then annealing) for Adam. The decoder bias starts from the
+# unigram model so the steps are not spent learning word frequencies.
 
 # %%
-NUM_STEPS = 60
-net = RNNLM(len(vocab), emb_size=64, hidden_size=128, cell="gru").init_unigram(vocab.counts)
-log = train_lm(net, train_ids, num_steps=NUM_STEPS, batch_size=64, bptt=32, lr=1e-2)
+NUM_STEPS = 150
+net = RNNLM(len(vocab), emb_size=128, hidden_size=128, cell="gru", tie_weights=True)
+net.init_unigram(vocab.counts)
+log = train_lm(net, train_ids, num_steps=NUM_STEPS, batch_size=64, bptt=32, lr=2e-2)
 word_lm = NeuralLM(net, start_token=vocab.stoi[EOS])
 gru_log_p, gru_correct = word_lm.score(valid_ids)
 ppl["GRU"] = math.exp(-gru_log_p.sum() / len(gru_log_p))
 print(f"trained {log.steps} steps ({log.epochs:.2f} passes) in {log.seconds:.1f} s; PPL {ppl['GRU']:.1f}")
 
 # %% [markdown]
-# Within this budget the GRU does not beat Kneser–Ney on 0.2 M training tokens. It has learnt
-# something the trigram lacks, though: averaging the two models' probabilities token by
-# token (an interpolation, itself a valid language model) beats both.
+# Scored on the same validation tokens with the same vocabulary, the GRU beats the Kneser–Ney
+# trigram by a clear margin (we ask for at least 10%), so the ordering continues
+# uniform > unigram > Kneser–Ney > GRU. The two models have not learnt the same things,
+# though: averaging their probabilities token by token (an interpolation, itself a valid
+# language model) beats both.
 
 # %%
 kn_log_p = ngram_models["KN trigram"].log_prob(valid_ids)
@@ -192,10 +196,12 @@ ppl["GRU + KN trigram (50/50)"] = math.exp(
 )
 print(pd.Series(ppl).round(2).to_string())
 claim(
-    "neural-lm-within-budget",
-    ppl["add-one unigram"] > ppl["GRU"] > ppl["KN trigram"]
-    and ppl["GRU + KN trigram (50/50)"] < min(ppl["GRU"], ppl["KN trigram"]),
-    value=f"GRU {ppl['GRU']:.1f}, KN trigram {ppl['KN trigram']:.1f}, mix {ppl['GRU + KN trigram (50/50)']:.1f}",
+    "neural-lm-beats-kneser-ney",
+    ppl["uniform"] > ppl["add-one unigram"] > ppl["KN trigram"] > ppl["GRU"]
+    and ppl["GRU"] < 0.9 * ppl["KN trigram"]
+    and ppl["GRU + KN trigram (50/50)"] < ppl["GRU"],
+    value=f"GRU {ppl['GRU']:.1f} ({ppl['GRU'] / ppl['KN trigram']:.2f} × KN trigram "
+    f"{ppl['KN trigram']:.1f}), mix {ppl['GRU + KN trigram (50/50)']:.1f}",
 )
 
 # %% [markdown]
@@ -232,7 +238,7 @@ for i, name in enumerate(shown.index):
     ax.text(shown[name], i, f" {shown[name]:.0f}" + (f"  (acc {acc:.1%})" if acc else ""), va="center")
 ax.set_xlim(0, shown.max() * 1.45)
 fig.tight_layout()
-show(fig, alt="Bar chart of validation perplexity on the IMDB sample with min_freq=10: add-one unigram about 177, GRU about 100, Kneser-Ney bigram and trigram about 80, the GRU and trigram mixture lowest; next-word accuracy beside each bar.")
+show(fig, alt="Bar chart of validation perplexity on the IMDB sample with min_freq=10: add-one unigram about 177, Kneser-Ney bigram and trigram about 80, the GRU below them, the GRU and trigram mixture lowest; next-word accuracy beside each bar.")
 
 # %% [markdown]
 # ## Perplexity depends on the vocabulary
