@@ -94,7 +94,7 @@ def test_answer_with_its_demo_weighs_under_1_mb(site, question):
 def test_demo_page_has_figures_with_alt_text_and_no_errors(site, question):
     path = site / "demos" / question.slug / "index.html"
     html = path.read_text(encoding="utf-8")
-    assert 'class="jp-OutputArea-output' in html
+    assert "jp-OutputArea-output" in html, "the executed outputs are on the page"
     assert "Traceback" not in html and "ClaimFailed" not in html
     images = [attrs for tag, attrs in parse(path).tags if tag == "img"]
     for attrs in images:
