@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
 import sys
 from pathlib import Path
@@ -17,8 +18,19 @@ PYPROJECT = nox.project.load_toml("pyproject.toml")
 ENV = {"NO_MKDOCS_2_WARNING": "1", "DISABLE_MKDOCS_2_WARNING": "true", "PYTHONHASHSEED": "0"}
 
 
-def install(session: nox.Session, *groups: str) -> None:
-    session.install("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups))
+def install(session: nox.Session, *groups: str, extra: tuple[str, ...] = ()) -> None:
+    """Install the project (editable) and dependency groups, unless already done for this
+    pyproject.toml: a no-change rebuild should not spend seconds asking pip to do nothing."""
+    requirements = ("-e", ".", *nox.project.dependency_groups(PYPROJECT, *groups), *extra)
+    stamp = Path(session.virtualenv.location) / ".office-hours-installed"
+    wanted = hashlib.sha256(
+        (ROOT / "pyproject.toml").read_bytes() + repr(requirements).encode()
+    ).hexdigest()
+    if stamp.is_file() and stamp.read_text() == wanted:
+        session.log("dependencies up to date with pyproject.toml")
+        return
+    session.install(*requirements)
+    stamp.write_text(wanted)
 
 
 @nox.session
@@ -45,8 +57,7 @@ def demo(session: nox.Session) -> None:
     if len(session.posargs) != 1:
         slugs = sorted(p.stem for p in (ROOT / "demos").glob("*.py"))
         session.error(f"name one demo: nox -s demo -- <slug>, one of: {', '.join(slugs)}")
-    install(session, "demos")
-    session.install("pyyaml")
+    install(session, "demos", extra=("pyyaml",))
     session.run("python", "-m", "office_hours.build", "--force", session.posargs[0], env=ENV)
 
 
@@ -60,7 +71,7 @@ def lint(session: nox.Session) -> None:
 @nox.session(default=False)
 def browser(session: nox.Session) -> None:
     """Open every page of the built site in headless Chromium (run `nox -s docs` first)."""
-    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))
+    session.install(*nox.project.dependency_groups(PYPROJECT, "browser"))  # no project, no torch
     session.run("pytest", "-m", "browser", "tests/test_browser.py", *session.posargs, env=ENV)
 
 

@@ -130,7 +130,7 @@ def _question_header(question: Question) -> str:
     if not quote:
         return ""
     asked = html.escape(str(question.meta.get("asked", "")))
-    footer = f"\n<footer>Asked by {asked}</footer>" if asked else ""
+    footer = f"\n<footer>— {asked}</footer>" if asked else ""
     return f'<blockquote class="oh-question" markdown>\n\n{quote}\n{footer}\n</blockquote>\n'
 
 
