@@ -129,7 +129,8 @@ def main(argv: list[str]) -> int:
         return 1
     for path in created:
         print(f"created {path}")
-    print("Next: write the page and the demo, then `nox -s demo -- " + argv[0] + "`.")
+    print(f"Next: write the page and the demo, run `nox -s demo -- {argv[0]}`, and add "
+          f"/questions/{argv[0]}/ to published-urls.txt.")
     return 0
 
 
