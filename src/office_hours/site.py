@@ -46,7 +46,9 @@ def _root(config: MkDocsConfig) -> Path:
 
 
 def _questions(config: MkDocsConfig) -> list[Question]:
-    return _state.setdefault("questions", discover(_root(config)))
+    if "questions" not in _state:  # read the pages once per build
+        _state["questions"] = discover(_root(config))
+    return _state["questions"]
 
 
 def _record(config: MkDocsConfig, slug: str) -> DemoRecord | None:
