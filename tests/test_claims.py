@@ -24,6 +24,8 @@ def test_values_become_json(capsys):
     assert claim("t", True, value=torch.tensor(0.25)).value == 0.25
     assert claim("b", True, value=np.bool_(True)).value is True
     assert claim("s", True, value=(1, 2)).value == "(1, 2)"
+    assert claim("n", True, value=np.float64("nan")).value == "nan"
+    assert claim("i", True, value=float("inf")).value == "inf"
     capsys.readouterr()
 
 

@@ -61,7 +61,8 @@ def _to_json_value(value: Any) -> JsonValue:
     if isinstance(value, (int, np.integer)):
         return int(value)
     if isinstance(value, (float, np.floating)):
-        return float(value)
+        # NaN and infinities are not JSON: keep them readable as text
+        return float(value) if math.isfinite(value) else str(float(value))
     item = getattr(value, "item", None)  # 0-d tensors and arrays
     if callable(item) and getattr(value, "ndim", None) == 0:
         return _to_json_value(item())
