@@ -8,7 +8,7 @@ import pytest
 from nltk.lm import KneserNeyInterpolated, Laplace
 from nltk.util import everygrams
 
-from office_hours.ngram import AddK, KneserNey, Uniform, perplexity
+from office_hours.ngram import AddK, KneserNey, Uniform, perplexity, perplexity_from_log_probs
 
 # Ten tokens over a three-word vocabulary a=0, b=1, c=2.
 WORDS = ["a", "b", "a", "c", "a", "b", "b", "c", "a", "b"]
@@ -134,3 +134,19 @@ def test_bad_arguments():
         KneserNey(2, 10, discount=1.5)
     with pytest.raises(ValueError, match="k must"):
         AddK(2, 10, k=0)
+
+
+def test_perplexity_from_log_probs():
+    # p = 1/2, 1/4, 1/8: the geometric mean is 1/4, so the perplexity is 4.
+    assert perplexity_from_log_probs(np.log([0.5, 0.25, 0.125])) == pytest.approx(4, rel=1e-15)
+    # 2,000 tokens at p = 1e-5: the product underflows to 0, the log form does not.
+    log_p = np.full(2000, math.log(1e-5))
+    assert np.prod(np.exp(log_p)) == 0.0
+    assert perplexity_from_log_probs(log_p) == pytest.approx(1e5, rel=1e-12)
+    # float32 input is summed in float64; perplexity() is this applied to model.log_prob.
+    assert perplexity_from_log_probs(log_p.astype(np.float32)) == pytest.approx(1e5, rel=1e-6)
+    ids = np.arange(40) % 7
+    model = AddK(2, 7, k=0.5).fit(ids)
+    assert perplexity(model, ids) == perplexity_from_log_probs(model.log_prob(ids))
+    with pytest.raises(ValueError, match="empty"):
+        perplexity_from_log_probs(np.zeros(0))

@@ -8,7 +8,7 @@ and one column per vocabulary entry: never a dense V×V array.
 Every model has ``log_prob(token_ids)``: the natural-log probability of each token of a
 stream given the up to ``order - 1`` tokens before it (the first tokens of the stream
 use the shorter context they have, as NLTK does). :func:`perplexity` turns those into
-perplexity with a float64 sum.
+perplexity with a float64 sum (:func:`perplexity_from_log_probs`).
 
 :class:`KneserNey` is interpolated Kneser–Ney as in Chen & Goodman (1999) and as
 ``nltk.lm.KneserNeyInterpolated`` computes it (same default discount 0.1, no uniform
@@ -31,10 +31,17 @@ class LanguageModel(Protocol):
 
 
 # --8<-- [start:perplexity]
-def perplexity(model: LanguageModel, token_ids: np.ndarray) -> float:
-    """exp of the mean negative log-likelihood per token of a held-out stream (float64 sum)."""
-    log_p = np.asarray(model.log_prob(np.asarray(token_ids, dtype=np.int64)), dtype=np.float64)
+def perplexity_from_log_probs(log_p: np.ndarray) -> float:
+    """exp of the mean negative natural-log probability per token (summed in float64)."""
+    log_p = np.asarray(log_p, dtype=np.float64).ravel()
+    if log_p.size == 0:
+        raise ValueError("perplexity of an empty stream is undefined")
     return math.exp(-log_p.sum(dtype=np.float64) / log_p.size)
+
+
+def perplexity(model: LanguageModel, token_ids: np.ndarray) -> float:
+    """Perplexity of a model on a held-out stream: every token scored given the ones before it."""
+    return perplexity_from_log_probs(model.log_prob(np.asarray(token_ids, dtype=np.int64)))
 
 
 # --8<-- [end:perplexity]
