@@ -7,7 +7,7 @@ import torch
 import torch.nn.functional as F
 
 from office_hours.lm import RNNLM, NeuralLM, batchify, cross_entropy_ppl, train_lm
-from office_hours.ngram import AddK, perplexity
+from office_hours.ngram import AddK, perplexity, perplexity_from_log_probs
 
 
 @pytest.fixture(autouse=True)
@@ -52,6 +52,24 @@ def test_stream_scoring_matches_a_plain_forward_pass():
     # Several slices: every token scored once, and perplexity is computed from them.
     many = NeuralLM(model, start_token=0, n_slices=3).log_prob(ids)
     assert many.shape == ids.shape and many.dtype == np.float64
+
+
+def test_mean_cross_entropy_is_log_perplexity_with_padding():
+    model = RNNLM(9, emb_size=4, hidden_size=8, cell="gru")
+    ids = np.array([3, 1, 4, 1, 5, 2, 6, 5, 3, 5, 8])
+    # 3 slices of 3, 4, 4 tokens: the first is padded, and padding must not enter the loss.
+    scores = NeuralLM(model, start_token=0, n_slices=3).score(ids, chunk=2)
+    assert scores.log_p.shape == scores.correct.shape == ids.shape
+    assert np.exp(scores.loss) == pytest.approx(perplexity_from_log_probs(scores.log_p), rel=1e-6)
+    # Oracle for one slice: F.cross_entropy of a plain forward pass.
+    x = torch.as_tensor(np.concatenate([[0], ids[:-1]]))[None, :]
+    with torch.no_grad():
+        expected = F.cross_entropy(model(x)[0][0], torch.as_tensor(ids)).item()
+    one = NeuralLM(model, start_token=0, n_slices=1).score(ids, chunk=4)
+    assert one.loss == pytest.approx(expected, rel=1e-6)
+    assert one.correct.mean() == pytest.approx(
+        (model(x)[0][0].argmax(-1).numpy() == ids).mean()
+    )
 
 
 def test_unigram_init_is_the_add_one_unigram_model():

@@ -14,6 +14,7 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import torch
@@ -109,10 +110,9 @@ def train_lm(
     bptt: int = 32,
     lr: float = 3e-3,
     clip: float = 1.0,
-    max_seconds: float | None = None,
     seed: int = 0,
 ) -> TrainLog:
-    """Truncated BPTT with Adam; stops after ``num_steps`` or ``max_seconds``, whichever first."""
+    """Truncated BPTT with Adam for ``num_steps`` steps of a one-cycle learning-rate schedule."""
     torch.manual_seed(seed)
     data = batchify(token_ids, batch_size)
     opt = torch.optim.Adam(model.parameters(), lr=lr)
@@ -136,14 +136,20 @@ def train_lm(
         pos += bptt
         tokens_seen += y.numel()
         log.steps += 1
-        if max_seconds is not None and time.perf_counter() - start > max_seconds:
-            break
     log.seconds = time.perf_counter() - start
     log.epochs = tokens_seen / len(token_ids)
     return log
 
 
 # --8<-- [end:train]
+
+
+class StreamScores(NamedTuple):
+    """What :meth:`NeuralLM.score` returns for a stream of N tokens."""
+
+    log_p: np.ndarray  #: (N,) float64 natural-log probability of each actual token
+    correct: np.ndarray  #: (N,) bool, whether the most probable next token was the actual one
+    loss: float  #: mean F.cross_entropy over the N tokens (nats per token)
 
 
 class NeuralLM:
@@ -158,8 +164,13 @@ class NeuralLM:
         self.model, self.start_token, self.n_slices = model, start_token, n_slices
 
     @torch.no_grad()
-    def score(self, token_ids: np.ndarray, chunk: int = 128) -> tuple[np.ndarray, np.ndarray]:
-        """Per-token log-probability (float64) and whether the argmax was right, in stream order."""
+    def score(self, token_ids: np.ndarray, chunk: int = 128) -> StreamScores:
+        """Score every token of a stream given the tokens before it in its slice.
+
+        Returns the per-token log-probability (float64) and whether the argmax was right, in
+        stream order, and the mean of torch's ``F.cross_entropy`` over the same tokens (the
+        training loss, evaluated chunk by chunk as sums and divided by the token count).
+        """
         ids = torch.as_tensor(np.asarray(token_ids, dtype=np.int64))
         n_slices = max(1, min(self.n_slices, len(ids)))
         bounds = np.linspace(0, len(ids), n_slices + 1).astype(int)
@@ -171,23 +182,25 @@ class NeuralLM:
             x[s, 1 : b - a] = ids[a : b - 1]
         log_p = torch.zeros(n_slices, width, dtype=torch.float64)
         correct = torch.zeros(n_slices, width, dtype=torch.bool)
+        loss_sum = 0.0
         self.model.eval()
         state = None
         for t in range(0, width, chunk):  # time chunks keep the (slices, time, V) logits small
             out, state = self.model(x[:, t : t + chunk], state)
-            target = y[:, t : t + chunk].clamp(min=0)
+            y_chunk = y[:, t : t + chunk]
+            loss_sum += F.cross_entropy(
+                out.reshape(-1, out.shape[-1]), y_chunk.reshape(-1), ignore_index=-1,
+                reduction="sum",
+            ).item()
+            target = y_chunk.clamp(min=0)
             lp = F.log_softmax(out, dim=-1).gather(2, target[..., None]).squeeze(2)
             log_p[:, t : t + chunk] = lp.double()  # summed in float64 by the caller
             correct[:, t : t + chunk] = out.argmax(-1) == target
         mask = y >= 0  # padding at the end of shorter slices is dropped, not scored
-        return log_p[mask].numpy(), correct[mask].numpy()
+        return StreamScores(log_p[mask].numpy(), correct[mask].numpy(), loss_sum / len(ids))
 
     def log_prob(self, token_ids: np.ndarray) -> np.ndarray:
-        return self.score(token_ids)[0]
-
-    def accuracy(self, token_ids: np.ndarray) -> float:
-        """Fraction of positions whose most probable next token is the actual one."""
-        return float(self.score(token_ids)[1].mean())
+        return self.score(token_ids).log_p
 
 
 def cross_entropy_ppl(logits: torch.Tensor, targets: torch.Tensor) -> float:
