@@ -13,7 +13,10 @@ Every token is scored given the up to two tokens before it in the stream.
 NLTK recomputes continuation counts by scanning all trigram contexts for every lookup:
 about 0.1 s per token here, so scoring the whole validation stream would take about two
 hours. The equality check and both timings therefore use the first ``SUBSET`` = 200 tokens
-of the validation stream (identical for both). Our model is also scored on the whole stream.
+of the validation stream (identical for both). Our model is also scored on the whole stream,
+beside two references on that stream and vocabulary: the same trigram with discount 0.75 and
+a uniform floor (the demo's setting) and an add-one unigram, which shows whether NLTK's
+default discount is a good choice on this data.
 
 Rows: perplexity and seconds (fit + score) per implementation; the relative perplexity
 difference and the largest per-token |log p| difference; the speed-up. Timings are single
@@ -28,7 +31,7 @@ import time
 import numpy as np
 
 from office_hours.data import imdb_sample
-from office_hours.ngram import KneserNey, perplexity
+from office_hours.ngram import AddK, KneserNey, perplexity, perplexity_from_log_probs
 from office_hours.text import Vocab, imdb_token_streams
 
 BENCHMARK = "IMDB sample, KN trigram (d=0.1), min_freq=2"
@@ -66,11 +69,17 @@ def run() -> list[dict]:
     subset = valid_ids[:SUBSET]
     ours_lp, ours_s = _ours(train_ids, subset, len(vocab))
     nltk_lp, nltk_s = _nltk(vocab.decode(train_ids), vocab.decode(subset))
-    ours_ppl = math.exp(-ours_lp.sum() / len(ours_lp))
-    nltk_ppl = math.exp(-nltk_lp.sum() / len(nltk_lp))
-    start = time.perf_counter()
-    full_ppl = perplexity(KneserNey(ORDER, len(vocab), discount=DISCOUNT).fit(train_ids), valid_ids)
-    full_s = time.perf_counter() - start
+    ours_ppl = perplexity_from_log_probs(ours_lp)
+    nltk_ppl = perplexity_from_log_probs(nltk_lp)
+    full = {}  # whole validation stream: (perplexity, seconds for fit + score)
+    for name, model in [
+        ("office_hours.ngram.KneserNey", KneserNey(ORDER, len(vocab), discount=DISCOUNT)),
+        ("KneserNey d=0.75, uniform floor (reference)",
+         KneserNey(ORDER, len(vocab), discount=0.75, uniform_floor=True)),
+        ("AddK add-one unigram (reference)", AddK(1, len(vocab), k=1)),
+    ]:
+        start = time.perf_counter()
+        full[name] = (perplexity(model.fit(train_ids), valid_ids), time.perf_counter() - start)
 
     def row(implementation: str, metric: str, value: float, seconds: float) -> dict:
         return {
@@ -88,8 +97,8 @@ def run() -> list[dict]:
         row("office_hours vs nltk", "relative perplexity difference", ours_ppl / nltk_ppl - 1, 0.0),
         row("office_hours vs nltk", "max |log p| difference", np.abs(ours_lp - nltk_lp).max(), 0.0),
         row("office_hours vs nltk", "speed-up (nltk s / ours s)", nltk_s / ours_s, 0.0),
-        row("office_hours.ngram.KneserNey", f"perplexity, all {len(valid_ids)} valid tokens",
-            full_ppl, full_s),
+        *(row(name, f"perplexity, all {len(valid_ids)} valid tokens", value, seconds)
+          for name, (value, seconds) in full.items()),
     ]
 
 
