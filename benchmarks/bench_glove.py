@@ -1,11 +1,12 @@
 """GloVe (office_hours.glove) against gensim's word2vec and an SVD of PPMI, on one corpus.
 
-Data (fixed, documented; the same as the demo ``how-glove-is-trained``): the 1,000 IMDB
-sample reviews (``office_hours.text.tokenize``, words only) plus gensim's Lee news corpus
-(``lee_background.cor``, ``simple_preprocess``), one document per review or story, about
-306k tokens. Vocabulary: the 1,000 most frequent words plus every WordSim-353 / SimLex-999
-word seen at least 5 times (about 1,550 words); other tokens are dropped from the stream,
-as GloVe's ``-max-vocab`` does. Every method sees this same token stream.
+Data (fixed, documented; ``office_hours.glove.imdb_lee_corpus``, shared with the demo
+``how-glove-is-trained``): the 1,000 IMDB sample reviews plus gensim's Lee news corpus
+(``lee_background.cor``), both tokenized with ``office_hours.text.tokenize`` (words only),
+one document per review or story, about 308k tokens. Vocabulary: the 1,000 most frequent
+words plus every WordSim-353 / SimLex-999 word seen at least 5 times (about 1,550 words);
+other tokens are dropped from the stream, as GloVe's ``-max-vocab`` does. Every method sees
+this same token stream.
 
 - GloVe: co-occurrences with a window of 10 and 1/d weights; d = 50, x_max = 10, AdaGrad
   lr 0.05, 100 full-batch steps (one V×V matrix product per step). Throughput is
@@ -22,42 +23,23 @@ single runs with one thread on a shared machine.
 
 from __future__ import annotations
 
-import re
 import time
-from collections import Counter
 
 import numpy as np
 import torch
 
-from office_hours.data import imdb_sample
 from office_hours.glove import (
     cooccurrence,
     encode_docs,
     evaluate_similarity,
+    imdb_lee_corpus,
     load_similarity,
     svd_ppmi,
     train_glove,
 )
-from office_hours.text import Vocab, tokenize
 
-BENCHMARK = "IMDB + Lee (306k tokens), window 10, d=50"
+BENCHMARK = "IMDB + Lee (308k tokens), window 10, d=50"
 N_FACTORS, WINDOW, TOP_WORDS, MIN_COUNT = 50, 10, 1000, 5
-
-
-def _corpus() -> tuple[list[list[str]], Vocab]:
-    from gensim.test.utils import datapath
-    from gensim.utils import simple_preprocess
-
-    word_re = re.compile(r"[a-z0-9']+$")
-    docs = [[t for t in tokenize(text) if word_re.match(t)] for text in imdb_sample().text]
-    with open(datapath("lee_background.cor"), encoding="utf8") as fh:
-        docs += [simple_preprocess(line) for line in fh]
-    counts = Counter(t for doc in docs for t in doc)
-    frequent = Vocab(counts, min_freq=MIN_COUNT, specials=("<unk>",)).itos[1 : TOP_WORDS + 1]
-    pairs = [load_similarity("wordsim353"), load_similarity("simlex999")]
-    bench_words = {w for p in pairs for w in (*p.word1, *p.word2) if counts[w] >= MIN_COUNT}
-    keep = set(frequent) | bench_words
-    return docs, Vocab(Counter({t: counts[t] for t in keep}), specials=("<unk>",))
 
 
 def _quality(vectors: np.ndarray, stoi: dict[str, int]) -> dict[str, float]:
@@ -80,7 +62,7 @@ def run() -> list[dict]:
     from gensim.models import Word2Vec
 
     torch.set_num_threads(1)
-    docs, vocab = _corpus()
+    docs, vocab = imdb_lee_corpus(top_words=TOP_WORDS, min_count=MIN_COUNT)
     ids = encode_docs(docs, vocab.stoi)
     n_tokens = int(sum(len(d) for d in ids))
     rows = []

@@ -13,28 +13,18 @@ import torch
 from office_hours.glove import (
     GloVe,
     cooccurrence,
+    cooccurrence_reference,
     encode_docs,
     evaluate_similarity,
     glove_loss,
     nearest,
     nonzero_cells,
+    pair_cosines,
     ppmi,
     svd_ppmi,
     train_glove,
     weighting,
 )
-
-
-def cooccurrence_loop(docs, n_words, window):
-    """cooccur.c's loop: each token looks back at most `window` tokens in its own line."""
-    X = np.zeros((n_words, n_words))
-    for doc in docs:
-        for pos, w2 in enumerate(doc):
-            for k in range(max(0, pos - window), pos):
-                w1 = doc[k]
-                X[w1, w2] += 1.0 / (pos - k)
-                X[w2, w1] += 1.0 / (pos - k)
-    return X
 
 
 def test_cooccurrence_toy_sentence():
@@ -68,12 +58,23 @@ def test_cooccurrence_matches_loop_on_random_corpus():
     X = cooccurrence(docs, 7, window=4)
     assert sp.issparse(X)
     assert (X != X.T).nnz == 0  # exactly symmetric, not just up to rounding
-    np.testing.assert_allclose(X.toarray(), cooccurrence_loop(docs, 7, 4), rtol=0, atol=1e-12)
+    np.testing.assert_allclose(X.toarray(), cooccurrence_reference(docs, 7, 4), rtol=0, atol=1e-12)
 
 
 def test_cooccurrence_without_distance_weighting_counts_pairs():
     X = cooccurrence([np.array([0, 1, 0])], 2, window=2, distance_weighting=False).toarray()
     assert X.tolist() == [[2.0, 2.0], [2.0, 0.0]]
+    reference = cooccurrence_reference([[0, 1, 0]], 2, window=2, distance_weighting=False)
+    assert reference.tolist() == X.tolist()
+
+
+def test_cooccurrence_reference_toy_sentence():
+    # a b c, window 2: neighbours add 1, a-c (two apart) adds 1/2, in both directions
+    assert cooccurrence_reference([[0, 1, 2]], 3, window=2).tolist() == [
+        [0.0, 1.0, 0.5],
+        [1.0, 0.0, 1.0],
+        [0.5, 1.0, 0.0],
+    ]
 
 
 def test_weighting_values():
@@ -205,6 +206,10 @@ def test_evaluate_similarity_matches_gensim(tmp_path):
     assert result["spearman"] == pytest.approx(rho, abs=1e-6)
     assert result["oov_rate"] == pytest.approx(oov_pct / 100)  # gensim reports a percentage
     assert result["n_pairs"] == 5
+    cosines = pair_cosines(vectors, {w: k for k, w in enumerate(words)}, pairs)
+    assert list(cosines.word2) == ["cat", "automobile", "queen", "car", "queen"]
+    for row in cosines.itertuples():
+        assert row.cosine == pytest.approx(float(kv.similarity(row.word1, row.word2)), abs=1e-6)
 
 
 def test_nearest_excludes_the_word_itself():

@@ -2,7 +2,7 @@
 
 The pipeline, small enough to read in one go::
 
-    docs = encode_docs(token_lists, vocab)          # ids per document, out-of-vocabulary dropped
+    docs = encode_docs(token_lists, vocab.stoi)     # ids per document, out-of-vocabulary dropped
     X = cooccurrence(docs, len(vocab), window=10)   # sparse, symmetric, pairs d apart add 1/d
     model, losses = train_glove(X, n_factors=50, num_epochs=100, x_max=10)
     vectors = model.vectors()                       # W + W~, the vectors GloVe ships
@@ -17,7 +17,8 @@ count-based baseline of Levy, Goldberg & Dagan (2015).
 
 from __future__ import annotations
 
-import time
+import re
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
@@ -29,7 +30,10 @@ from scipy.sparse.linalg import svds
 from scipy.stats import spearmanr
 from torch import nn
 
+from office_hours.text import Vocab, tokenize
+
 SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+_WORD_RE = re.compile(r"[a-z0-9']+$")
 
 
 def encode_docs(docs: Iterable[Sequence[str]], stoi: Mapping[str, int]) -> list[np.ndarray]:
@@ -70,6 +74,29 @@ def cooccurrence(
 
 
 # --8<-- [end:cooccurrence]
+
+
+def cooccurrence_reference(
+    docs: Iterable[Sequence[int]],
+    n_words: int,
+    window: int = 10,
+    distance_weighting: bool = True,
+) -> np.ndarray:
+    """Reference implementation of :func:`cooccurrence`: ``cooccur.c``'s plain loop, dense.
+
+    Each token looks back at most ``window`` tokens within its own document and adds
+    ``1/d`` (or 1) for the word ``d`` positions to its left, in both directions. Slow
+    (a Python loop per token pair) and O(V²) memory: for tests and demos on small inputs.
+    """
+    X = np.zeros((n_words, n_words))
+    for doc in docs:
+        for pos, w2 in enumerate(doc):
+            for k in range(max(0, pos - window), pos):
+                w1 = doc[k]
+                weight = 1.0 / (pos - k) if distance_weighting else 1.0
+                X[w1, w2] += weight
+                X[w2, w1] += weight
+    return X
 
 
 # --8<-- [start:model]
@@ -179,13 +206,6 @@ def train_glove(
 # --8<-- [end:train]
 
 
-def timed_train_glove(X: sp.spmatrix, **kwargs: object) -> tuple[GloVe, list[float], float]:
-    """:func:`train_glove` plus its wall time in seconds."""
-    start = time.perf_counter()
-    model, losses = train_glove(X, **kwargs)  # type: ignore[arg-type]
-    return model, losses, time.perf_counter() - start
-
-
 # --8<-- [start:svd_ppmi]
 def ppmi(X: sp.spmatrix, cds: float = 0.75) -> sp.csr_matrix:
     """Positive PMI of a co-occurrence matrix, max(0, log P(i,j) / (P(i) P_cds(j))).
@@ -215,6 +235,36 @@ def svd_ppmi(X: sp.spmatrix, n_factors: int = 50, cds: float = 0.75, seed: int =
 # --8<-- [end:svd_ppmi]
 
 
+def imdb_lee_corpus(
+    top_words: int = 1000, min_count: int = 5
+) -> tuple[list[list[str]], Vocab]:
+    """The real-text corpus of the GloVe demo and benchmark, and its vocabulary.
+
+    Documents: the 1,000 IMDB sample reviews followed by the 300 stories of gensim's Lee
+    news corpus (``lee_background.cor``, one story per line), each tokenized with
+    :func:`office_hours.text.tokenize` and kept to word tokens (letters, digits,
+    apostrophes; punctuation dropped).
+
+    Vocabulary (``<unk>`` first): the ``top_words`` most frequent words seen at least
+    ``min_count`` times, plus every WordSim-353 / SimLex-999 word seen at least
+    ``min_count`` times. Returns all documents unfiltered; :func:`encode_docs` drops the
+    out-of-vocabulary tokens, as GloVe's ``-max-vocab`` does.
+    """
+    from gensim.test.utils import datapath
+
+    from office_hours.data import imdb_sample
+
+    with open(datapath("lee_background.cor"), encoding="utf8") as fh:
+        texts = [*imdb_sample().text, *fh]
+    docs = [[t for t in tokenize(text) if _WORD_RE.match(t)] for text in texts]
+    counts = Counter(t for doc in docs for t in doc)
+    frequent = Vocab(counts, min_freq=min_count, specials=("<unk>",)).itos[1 : top_words + 1]
+    pairs = [load_similarity(name) for name in SIMILARITY_FILES]
+    bench_words = {w for p in pairs for w in (*p.word1, *p.word2) if counts[w] >= min_count}
+    keep = set(frequent) | bench_words
+    return docs, Vocab(Counter({t: counts[t] for t in keep}), specials=("<unk>",))
+
+
 def load_similarity(name: str) -> pd.DataFrame:
     """A word-similarity benchmark shipped with gensim: ``"wordsim353"`` or ``"simlex999"``.
 
@@ -231,22 +281,37 @@ def load_similarity(name: str) -> pd.DataFrame:
     return frame
 
 
+def pair_cosines(
+    vectors: np.ndarray | torch.Tensor, stoi: Mapping[str, int], pairs: pd.DataFrame
+) -> pd.DataFrame:
+    """The pairs whose two words are both in ``stoi``, with a ``cosine`` column added:
+    the cosine similarity of their vectors. The other pairs are left out."""
+    vectors = np.asarray(vectors, dtype=np.float64)
+    known = pairs["word1"].isin(stoi.keys()) & pairs["word2"].isin(stoi.keys())
+    inside = pairs[known].copy()
+    a = vectors[[stoi[w] for w in inside["word1"]]]
+    b = vectors[[stoi[w] for w in inside["word2"]]]
+    norms = np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12
+    inside["cosine"] = (a * b).sum(1) / norms
+    return inside
+
+
 def evaluate_similarity(
     vectors: np.ndarray | torch.Tensor, stoi: Mapping[str, int], pairs: pd.DataFrame
 ) -> dict[str, float]:
     """Spearman correlation between cosine similarities and human scores.
 
     Pairs with a word outside ``stoi`` are skipped (as gensim's ``evaluate_word_pairs``
-    does) and counted in ``oov_rate``, the fraction of pairs skipped.
+    does) and counted in ``oov_rate``, the fraction of pairs skipped. The per-pair
+    cosines are :func:`pair_cosines`.
     """
-    vectors = np.asarray(vectors, dtype=np.float64)
-    known = pairs["word1"].isin(stoi.keys()) & pairs["word2"].isin(stoi.keys())
-    inside = pairs[known]
-    a = vectors[[stoi[w] for w in inside["word1"]]]
-    b = vectors[[stoi[w] for w in inside["word2"]]]
-    cos = (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1) + 1e-12)
-    rho = float(spearmanr(cos, inside["score"]).statistic) if len(inside) > 2 else float("nan")
-    return {"spearman": rho, "n_pairs": len(inside), "oov_rate": float(1 - known.mean())}
+    inside = pair_cosines(vectors, stoi, pairs)
+    rho = (
+        float(spearmanr(inside["cosine"], inside["score"]).statistic)
+        if len(inside) > 2
+        else float("nan")
+    )
+    return {"spearman": rho, "n_pairs": len(inside), "oov_rate": 1 - len(inside) / len(pairs)}
 
 
 def nearest(
