@@ -19,39 +19,36 @@
 #
 # Claims checked here: `cooccurrence-counts-one-over-d`, `weighting-function-values`,
 # `embedding-loss-equals-loop`, `adagrad-cuts-loss`, `topic-neighbours-pure`,
-# `real-text-glove-beats-random`, `real-text-svd-ppmi-beats-glove`.
+# `real-text-svd-ppmi-beats-random`, `real-text-svd-ppmi-beats-glove`.
 
 # %%
-import re
 import time
-from collections import Counter
 
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 import torch
 from gensim.models import Word2Vec
-from gensim.test.utils import datapath
-from gensim.utils import simple_preprocess
 from scipy.stats import rankdata
 
 from office_hours.claims import claim
-from office_hours.data import imdb_sample
 from office_hours.figures import show
 from office_hours.glove import (
     GloVe,
     cooccurrence,
+    cooccurrence_reference,
     encode_docs,
     evaluate_similarity,
     glove_loss,
+    imdb_lee_corpus,
     load_similarity,
     nearest,
     nonzero_cells,
+    pair_cosines,
     svd_ppmi,
     train_glove,
     weighting,
 )
-from office_hours.text import Vocab, tokenize
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -101,8 +98,9 @@ print(f"{docs.size:,} tokens, {len(itos)} word types; rarest content word seen {
 
 # %% [markdown]
 # Build $X$ with the paper's window of 10, and check it against the plain token-by-token loop
-# of `cooccur.c` on the first 20 documents: each pair $d$ apart must add exactly $1/d$ (up to
-# floating-point summation order), and $X$ must be symmetric.
+# of `cooccur.c` (`cooccurrence_reference` in `glove.py`, the same loop the tests use) on the
+# first 20 documents: each pair $d$ apart must add exactly $1/d$, up to floating-point
+# summation order.
 
 # %%
 t0 = time.perf_counter()
@@ -110,22 +108,11 @@ X = cooccurrence(list(docs), len(itos), window=10)
 print(f"X: {X.shape[0]}×{X.shape[1]}, {X.nnz:,} non-zero cells, built in {time.perf_counter() - t0:.2f} s")
 
 
-def cooccurrence_loop(docs, n_words, window):
-    """cooccur.c's loop: each token looks back at most `window` tokens in its own document."""
-    X_loop = np.zeros((n_words, n_words))
-    for doc in docs:
-        for pos, w2 in enumerate(doc):
-            for k in range(max(0, pos - window), pos):
-                X_loop[doc[k], w2] += 1.0 / (pos - k)
-                X_loop[w2, doc[k]] += 1.0 / (pos - k)
-    return X_loop
-
-
-max_diff = np.abs(cooccurrence(list(docs[:20]), len(itos), 10).toarray() - cooccurrence_loop(docs[:20], len(itos), 10)).max()
+max_diff = np.abs(cooccurrence(list(docs[:20]), len(itos), 10).toarray() - cooccurrence_reference(docs[:20], len(itos), 10)).max()
 claim(
     "cooccurrence-counts-one-over-d",
-    X_toy[0, 1] == 1.0 and X_toy[0, 2] == 0.5 and (X != X.T).nnz == 0 and max_diff < 1e-9,
-    value=f"toy X[a,b]={X_toy[0, 1]}, X[a,c]={X_toy[0, 2]}; X == Xᵀ; max |vectorised − loop| = {max_diff:.1e}",
+    X_toy[0, 1] == 1.0 and X_toy[0, 2] == 0.5 and max_diff < 1e-9,
+    value=f"toy X[a,b]={X_toy[0, 1]}, X[a,c]={X_toy[0, 2]}; max |vectorised − loop| = {max_diff:.1e}",
 )
 
 # %% [markdown]
@@ -233,7 +220,8 @@ show(fig, alt="PCA of the GloVe vectors of 320 synthetic content words, coloured
 # rank word pairs the way people do: Spearman's $\rho$ against the human ratings of
 # WordSim-353 (relatedness) and SimLex-999 (similarity), both shipped with gensim. The corpus is
 # the whole IMDB sample plus gensim's Lee news corpus (`lee_background.cor`), lower-cased
-# words only, one document per review or story, about 306k tokens: tiny by GloVe's standards
+# words only (`office_hours.text.tokenize`, punctuation dropped), one document per review or
+# story, about 308k tokens (`imdb_lee_corpus` in `glove.py`, shared with the benchmark): tiny by GloVe's standards
 # (the paper's smallest corpus has 1 billion tokens, §4.2), so expect weak numbers.
 #
 # To keep the demo inside its time budget the vocabulary is the 1,000 most frequent words
@@ -242,20 +230,8 @@ show(fig, alt="PCA of the GloVe vectors of 320 synthetic content words, coloured
 # exactly this token stream.
 
 # %%
-word_re = re.compile(r"[a-z0-9']+$")
-imdb_docs = [[t for t in tokenize(text) if word_re.match(t)] for text in imdb_sample().text]
-with open(datapath("lee_background.cor"), encoding="utf8") as fh:
-    lee_docs = [simple_preprocess(line) for line in fh]
-text_docs = imdb_docs + lee_docs
+text_docs, vocab = imdb_lee_corpus(top_words=1000, min_count=5)
 wordsim, simlex = load_similarity("wordsim353"), load_similarity("simlex999")
-benchmark_words = set(wordsim.word1) | set(wordsim.word2) | set(simlex.word1) | set(simlex.word2)
-
-word_counts = Counter(t for doc in text_docs for t in doc)
-frequent = Vocab(word_counts, min_freq=5, specials=("<unk>",)).itos[1:1001]
-vocab = Vocab(
-    Counter({t: word_counts[t] for t in set(frequent) | {w for w in benchmark_words if word_counts[w] >= 5}}),
-    specials=("<unk>",),
-)
 ids = encode_docs(text_docs, vocab.stoi)
 X_text = cooccurrence(ids, len(vocab), window=10)
 print(f"{sum(map(len, text_docs)):,} tokens, {sum(map(len, ids)):,} kept; vocab {len(vocab):,} words; X has {X_text.nnz:,} non-zero cells")
@@ -310,13 +286,18 @@ print(f"random vectors: WordSim-353 ρ sd {random_scores.ws.std():.3f}, SimLex-9
 print(scores.round(3).to_string())
 
 # %% [markdown]
-# Is GloVe better than no information at all? Its WordSim-353 $\rho$ must beat the mean of the
-# random-vector scores by at least two of their standard deviations.
+# Are these counts informative at all, and is GloVe better than no information? Measure each
+# WordSim-353 $\rho$ in standard deviations of the random-vector scores above their mean. The
+# count-based SVD of PPMI must be at least two of them above; GloVe's distance is reported, not
+# claimed: at this corpus size it is small, and it moves with the random initialisation.
 
 # %%
 glove_ws = scores.loc["GloVe (W + W̃)", "WordSim-353 ρ"]
-z = (glove_ws - random_scores.ws.mean()) / random_scores.ws.std()
-claim("real-text-glove-beats-random", z >= 2, value=f"GloVe ρ = {glove_ws:.3f}, random {random_scores.ws.mean():.3f} ± {random_scores.ws.std():.3f} ({z:.1f} sd above)")
+svd_ws = scores.loc["SVD of PPMI", "WordSim-353 ρ"]
+z_glove = (glove_ws - random_scores.ws.mean()) / random_scores.ws.std()
+z_svd = (svd_ws - random_scores.ws.mean()) / random_scores.ws.std()
+print(f"GloVe ρ = {glove_ws:.3f}: {z_glove:.1f} sd above random vectors")
+claim("real-text-svd-ppmi-beats-random", z_svd >= 2, value=f"SVD-PPMI ρ = {svd_ws:.3f}, random {random_scores.ws.mean():.3f} ± {random_scores.ws.std():.3f} ({z_svd:.1f} sd above; GloVe {z_glove:.1f} sd)")
 
 # %% [markdown]
 # On a corpus this small, the count-based SVD of the very same $X$ does better than GloVe.
@@ -334,20 +315,15 @@ def spearman_rows(a, b):
     return (ra * rb).sum(1) / np.sqrt((ra**2).sum(1) * (rb**2).sum(1))
 
 
-def pair_cosines(vecs, pairs):
-    a, b = vecs[[vocab.stoi[w] for w in pairs.word1]], vecs[[vocab.stoi[w] for w in pairs.word2]]
-    return (a * b).sum(1) / (np.linalg.norm(a, axis=1) * np.linalg.norm(b, axis=1))
-
-
-known = wordsim[wordsim.word1.isin(vocab.stoi.keys()) & wordsim.word2.isin(vocab.stoi.keys())]
-resample = np.random.default_rng(0).integers(0, len(known), size=(2000, len(known)))
-human = known.score.to_numpy()[resample]
-boot_diff = spearman_rows(pair_cosines(svd_vectors, known)[resample], human) - spearman_rows(pair_cosines(glove_model.vectors().numpy(), known)[resample], human)
+glove_pairs = pair_cosines(glove_model.vectors().numpy(), vocab.stoi, wordsim)
+svd_pairs = pair_cosines(svd_vectors, vocab.stoi, wordsim)
+resample = np.random.default_rng(0).integers(0, len(svd_pairs), size=(2000, len(svd_pairs)))
+human = svd_pairs.score.to_numpy()[resample]
+boot_diff = spearman_rows(svd_pairs.cosine.to_numpy()[resample], human) - spearman_rows(glove_pairs.cosine.to_numpy()[resample], human)
 share_ahead = (boot_diff > 0).mean()
 lo, hi = np.quantile(boot_diff, [0.05, 0.95])
 print(f"SVD-PPMI minus GloVe, WordSim-353 ρ: 90% bootstrap interval {lo:.3f} to {hi:.3f}")
 
-svd_ws = scores.loc["SVD of PPMI", "WordSim-353 ρ"]
 claim(
     "real-text-svd-ppmi-beats-glove",
     svd_ws >= glove_ws + 0.05 and share_ahead >= 0.9,
@@ -357,7 +333,7 @@ claim(
 fig, ax = plt.subplots(figsize=(6.5, 3.2))
 scores[["WordSim-353 ρ", "SimLex-999 ρ"]].plot.barh(ax=ax)
 ax.axvline(0, color="black", lw=0.8)
-ax.set(xlabel="Spearman ρ with human ratings", ylabel="", title="306k tokens of IMDB + Lee news")
+ax.set(xlabel="Spearman ρ with human ratings", ylabel="", title="308k tokens of IMDB + Lee news")
 show(fig, alt="Bar chart of Spearman correlations with WordSim-353 and SimLex-999 for GloVe, SVD of PPMI, word2vec and random vectors; SVD of PPMI is highest on WordSim-353 and random vectors are near zero.")
 
 # %% [markdown]
@@ -374,7 +350,9 @@ for word in ["movie", "actor", "government", "police", "funny"]:
 # GloVe is trained exactly like an embedding model for collaborative filtering: look up two
 # embeddings and two biases, predict $\log X_{ij}$ with a dot product, and minimise a weighted
 # squared error over the non-zero cells of $X$, with AdaGrad. On a corpus with known topics
-# the vectors recover the topics perfectly; on 300k tokens of real text they carry some
-# signal about word relatedness (three standard deviations above random vectors), but less
-# than a plain SVD of the PPMI of the same counts, a gap that 177 benchmark pairs can only
-# just resolve. GloVe was built for corpora thousands of times larger.
+# the vectors recover the topics perfectly. On 300k tokens of real text, GloVe's agreement with
+# human relatedness ratings is weak, about one standard deviation of the random-vector scores
+# above them, too little to tell apart from chance on 177 benchmark pairs, although some nearest
+# neighbours ("actor": "role", "actress") make sense. A plain SVD of the PPMI of the very same
+# counts is clearly above chance and clearly ahead of GloVe. GloVe was built for corpora
+# thousands of times larger.
