@@ -45,10 +45,10 @@ def docs(session: nox.Session) -> None:
     """Execute the demos whose inputs changed and build site/ (`-- serve` to live-reload)."""
     install(session, "docs")
     if session.posargs[:1] == ["serve"]:
-        session.run("python", "-m", "office_hours.build", env=ENV)
+        session.run("python", "-m", "office_hours.site.build", env=ENV)
         session.run("mkdocs", "serve", *session.posargs[1:], env=ENV)
     else:
-        session.run("python", "-m", "office_hours.build", "--site", *session.posargs, env=ENV)
+        session.run("python", "-m", "office_hours.site.build", "--site", *session.posargs, env=ENV)
 
 
 @nox.session
@@ -57,8 +57,8 @@ def demo(session: nox.Session) -> None:
     if len(session.posargs) != 1:
         slugs = sorted(p.stem for p in (ROOT / "demos").glob("*.py"))
         session.error(f"name one demo: nox -s demo -- <slug>, one of: {', '.join(slugs)}")
-    install(session, "demos", extra=("pyyaml",))
-    session.run("python", "-m", "office_hours.build", "--force", session.posargs[0], env=ENV)
+    install(session, "demos")
+    session.run("python", "-m", "office_hours.site.build", "--force", session.posargs[0], env=ENV)
 
 
 @nox.session
@@ -85,5 +85,5 @@ def bench(session: nox.Session) -> None:
 @nox.session(python=False, default=False)
 def new(session: nox.Session) -> None:
     """Create the page and demo skeletons of a new question: `nox -s new -- <slug>`."""
-    session.run(sys.executable, "-m", "office_hours.scaffold", *session.posargs,
+    session.run(sys.executable, "-m", "office_hours.site.scaffold", *session.posargs,
                 env={"PYTHONPATH": str(ROOT / "src"), **os.environ})

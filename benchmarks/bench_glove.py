@@ -1,8 +1,8 @@
-"""GloVe (office_hours.glove) against gensim's word2vec and an SVD of PPMI, on one corpus.
+"""GloVe (office_hours.models.glove) against gensim's word2vec and an SVD of PPMI, on one corpus.
 
-Data (fixed, documented; ``office_hours.glove.imdb_lee_corpus``, shared with the demo
+Data (fixed, documented; ``office_hours.models.text.imdb_lee_corpus``, shared with the demo
 ``how-glove-is-trained``): the 1,000 IMDB sample reviews plus gensim's Lee news corpus
-(``lee_background.cor``), both tokenized with ``office_hours.text.tokenize`` (words only),
+(``lee_background.cor``), both tokenized with ``office_hours.models.text.tokenize`` (words only),
 one document per review or story, about 308k tokens. Vocabulary: the 1,000 most frequent
 words plus every WordSim-353 / SimLex-999 word seen at least 5 times (about 1,550 words);
 other tokens are dropped from the stream, as GloVe's ``-max-vocab`` does. Every method sees
@@ -28,15 +28,15 @@ import time
 import numpy as np
 import torch
 
-from office_hours.glove import (
+from office_hours.data import load_similarity
+from office_hours.models.glove import (
     cooccurrence,
     encode_docs,
     evaluate_similarity,
-    imdb_lee_corpus,
-    load_similarity,
     svd_ppmi,
     train_glove,
 )
+from office_hours.models.text import imdb_lee_corpus
 
 BENCHMARK = "IMDB + Lee (308k tokens), window 10, d=50"
 N_FACTORS, WINDOW, TOP_WORDS, MIN_COUNT = 50, 10, 1000, 5

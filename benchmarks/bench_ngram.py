@@ -1,6 +1,6 @@
-"""Interpolated Kneser–Ney trigram on the IMDB sample: office_hours.ngram against NLTK.
+"""Interpolated Kneser–Ney trigram on the IMDB sample: office_hours.models.ngram against NLTK.
 
-Data (fixed, documented): ``imdb_sample()`` tokenised with ``office_hours.text.tokenize``,
+Data (fixed, documented): ``imdb_sample()`` tokenised with ``office_hours.models.text.tokenize``,
 ``<eos>`` after each review; the 800 training reviews (226,829 tokens) build the vocabulary
 with ``min_freq=2`` (V = 8,895; rarer tokens become ``<unk>``) and fit both models; the 200
 validation reviews (59,762 tokens) are the held-out stream, encoded with that vocabulary.
@@ -31,8 +31,9 @@ import time
 import numpy as np
 
 from office_hours.data import imdb_sample
-from office_hours.ngram import AddK, KneserNey, perplexity, perplexity_from_log_probs
-from office_hours.text import Vocab, imdb_token_streams
+from office_hours.models.ngram import AddK, KneserNey
+from office_hours.models.perplexity import perplexity, perplexity_from_log_probs
+from office_hours.models.text import Vocab, imdb_token_streams
 
 BENCHMARK = "IMDB sample, KN trigram (d=0.1), min_freq=2"
 SUBSET = 200
@@ -73,7 +74,7 @@ def run() -> list[dict]:
     nltk_ppl = perplexity_from_log_probs(nltk_lp)
     full = {}  # whole validation stream: (perplexity, seconds for fit + score)
     for name, model in [
-        ("office_hours.ngram.KneserNey", KneserNey(ORDER, len(vocab), discount=DISCOUNT)),
+        ("office_hours.models.ngram.KneserNey", KneserNey(ORDER, len(vocab), discount=DISCOUNT)),
         ("KneserNey d=0.75, uniform floor (reference)",
          KneserNey(ORDER, len(vocab), discount=0.75, uniform_floor=True)),
         ("AddK add-one unigram (reference)", AddK(1, len(vocab), k=1)),
@@ -92,7 +93,7 @@ def run() -> list[dict]:
 
     on_subset = f"perplexity, first {SUBSET} valid tokens"
     return [
-        row("office_hours.ngram.KneserNey", on_subset, ours_ppl, ours_s),
+        row("office_hours.models.ngram.KneserNey", on_subset, ours_ppl, ours_s),
         row("nltk.lm.KneserNeyInterpolated", on_subset, nltk_ppl, nltk_s),
         row("office_hours vs nltk", "relative perplexity difference", ours_ppl / nltk_ppl - 1, 0.0),
         row("office_hours vs nltk", "max |log p| difference", np.abs(ours_lp - nltk_lp).max(), 0.0),

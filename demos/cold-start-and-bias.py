@@ -33,10 +33,10 @@ import pandas as pd
 import torch
 from scipy.stats import spearmanr
 
-from office_hours import mf
 from office_hours.claims import claim
 from office_hours.data import genre_matrix, movielens
 from office_hours.figures import show
+from office_hours.models import mf
 
 torch.set_num_threads(1)
 start_time = time.perf_counter()

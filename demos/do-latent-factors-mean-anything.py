@@ -36,10 +36,10 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import StratifiedKFold, cross_val_score
 
-from office_hours import mf
 from office_hours.claims import claim
 from office_hours.data import genre_matrix, movielens
 from office_hours.figures import show
+from office_hours.models import mf
 
 torch.set_num_threads(1)
 SEED = 0

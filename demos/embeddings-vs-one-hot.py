@@ -34,10 +34,10 @@ import torch
 import torch.nn.functional as F
 from sklearn.preprocessing import TargetEncoder
 
-from office_hours import mf
 from office_hours.claims import claim
 from office_hours.data import movielens
 from office_hours.figures import show
+from office_hours.models import mf
 
 torch.set_num_threads(1)
 torch.manual_seed(0)

@@ -34,10 +34,10 @@ import torch
 from scipy.linalg import orthogonal_procrustes
 from scipy.stats import ortho_group
 
-from office_hours import mf
 from office_hours.claims import claim
 from office_hours.data import movielens
 from office_hours.figures import show
+from office_hours.models import mf
 
 torch.set_num_threads(1)
 rng = np.random.default_rng(0)

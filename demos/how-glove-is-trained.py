@@ -32,16 +32,15 @@ from gensim.models import Word2Vec
 from scipy.stats import rankdata
 
 from office_hours.claims import claim
+from office_hours.data import load_similarity
 from office_hours.figures import show
-from office_hours.glove import (
+from office_hours.models.glove import (
     GloVe,
     cooccurrence,
     cooccurrence_reference,
     encode_docs,
     evaluate_similarity,
     glove_loss,
-    imdb_lee_corpus,
-    load_similarity,
     nearest,
     nonzero_cells,
     pair_cosines,
@@ -49,6 +48,7 @@ from office_hours.glove import (
     train_glove,
     weighting,
 )
+from office_hours.models.text import imdb_lee_corpus
 
 torch.set_num_threads(1)
 torch.manual_seed(0)
@@ -143,7 +143,7 @@ show(fig, alt="Left: f rises as (x/10)^0.75 from 0 and stays at 1 beyond x_max =
 
 # %% [markdown]
 # ## Step 3: the model is an embedding layer
-# The model, from `src/office_hours/glove.py`: `nn.Embedding` tables $W$, $\tilde W$ and biases
+# The model, from `src/office_hours/models/glove.py`: `nn.Embedding` tables $W$, $\tilde W$ and biases
 # $b$, $\tilde b$; the prediction for a pair is $w_i^\top \tilde w_j + b_i + \tilde b_j$, fitted
 # to $\log X_{ij}$:
 # $$J = \sum_{i,j:\,X_{ij}>0} f(X_{ij})\,\big(w_i^\top \tilde w_j + b_i + \tilde b_j - \log X_{ij}\big)^2 .$$
@@ -220,8 +220,8 @@ show(fig, alt="PCA of the GloVe vectors of 320 synthetic content words, coloured
 # rank word pairs the way people do: Spearman's $\rho$ against the human ratings of
 # WordSim-353 (relatedness) and SimLex-999 (similarity), both shipped with gensim. The corpus is
 # the whole IMDB sample plus gensim's Lee news corpus (`lee_background.cor`), lower-cased
-# words only (`office_hours.text.tokenize`, punctuation dropped), one document per review or
-# story, about 308k tokens (`imdb_lee_corpus` in `glove.py`, shared with the benchmark): tiny by GloVe's standards
+# words only (`office_hours.models.text.tokenize`, punctuation dropped), one document per review or
+# story, about 308k tokens (`imdb_lee_corpus` in `models/text.py`, shared with the benchmark): tiny by GloVe's standards
 # (the paper's smallest corpus has 1 billion tokens, §4.2), so expect weak numbers.
 #
 # To keep the demo inside its time budget the vocabulary is the 1,000 most frequent words

@@ -37,9 +37,10 @@ import torch
 from office_hours.claims import claim
 from office_hours.data import imdb_sample, tiny_shakespeare
 from office_hours.figures import show
-from office_hours.lm import RNNLM, NeuralLM, cross_entropy_ppl, train_lm
-from office_hours.ngram import AddK, KneserNey, Uniform, perplexity, perplexity_from_log_probs
-from office_hours.text import EOS, Vocab, imdb_token_streams
+from office_hours.models.lm import RNNLM, NeuralLM, train_lm
+from office_hours.models.ngram import AddK, KneserNey, Uniform
+from office_hours.models.perplexity import cross_entropy_ppl, perplexity, perplexity_from_log_probs
+from office_hours.models.text import EOS, Vocab, imdb_token_streams
 
 torch.set_num_threads(1)
 torch.manual_seed(0)

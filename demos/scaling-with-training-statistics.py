@@ -43,7 +43,7 @@ from sklearn.preprocessing import StandardScaler, TargetEncoder
 
 from office_hours.claims import claim
 from office_hours.figures import show
-from office_hours.tabular import proc_numeric, scale_vars
+from office_hours.models.tabular import proc_numeric, scale_vars
 
 rng = np.random.default_rng(0)
 
@@ -62,7 +62,7 @@ rng = np.random.default_rng(0)
 #
 # fastai 0.7's `scale_vars` fits one `StandardScaler` per numeric column and returns them as the
 # mapper; passed back in, the same scalers transform later rows. Our re-implementation
-# (`office_hours.tabular.scale_vars`, since fastai 0.7 cannot be installed) stores a dict of
+# (`office_hours.models.tabular.scale_vars`, since fastai 0.7 cannot be installed) stores a dict of
 # scalers. We check what a fitted scaler contains: the column mean and the *population* SD
 # (ddof = 0, not pandas' default ddof = 1).
 

@@ -37,7 +37,7 @@ from sklearn.preprocessing import StandardScaler
 from office_hours.claims import claim
 from office_hours.data import genre_matrix, imdb_sample, movielens
 from office_hours.figures import show
-from office_hours.text import tokenize
+from office_hours.models.text import tokenize
 
 rng = np.random.default_rng(0)
 

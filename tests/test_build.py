@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from office_hours import build
-from office_hours.build import BuildError
+from office_hours.site import build
+from office_hours.site.build import BuildError
 
 PAGE = """---
 title: "Does two plus two make four?"

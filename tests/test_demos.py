@@ -1,7 +1,7 @@
 """Every demo executes in a real kernel, and every claim its page declares was checked and held.
 
 Demos whose inputs did not change since their last successful run come from the build cache
-(office_hours.build): the cache key covers everything that can change their output.
+(office_hours.site.build): the cache key covers everything that can change their output.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import re
 import jupytext
 import pytest
 
-from office_hours import build
+from office_hours.site import build
 from tests.conftest import ROOT
 
 QUESTIONS = build.discover(ROOT)

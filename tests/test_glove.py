@@ -1,4 +1,4 @@
-"""Oracle tests for office_hours.glove: each result against a direct, loop-by-loop computation."""
+"""Oracle tests for office_hours.models.glove: each result against a direct, loop-by-loop computation."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from office_hours.glove import (
+from office_hours.models.glove import (
     GloVe,
     cooccurrence,
     cooccurrence_reference,

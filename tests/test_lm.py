@@ -6,8 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from office_hours.lm import RNNLM, NeuralLM, batchify, cross_entropy_ppl, train_lm
-from office_hours.ngram import AddK, perplexity, perplexity_from_log_probs
+from office_hours.models.lm import RNNLM, NeuralLM, batchify, train_lm
+from office_hours.models.ngram import AddK
+from office_hours.models.perplexity import cross_entropy_ppl, perplexity, perplexity_from_log_probs
 
 
 @pytest.fixture(autouse=True)

@@ -1,4 +1,4 @@
-"""Oracle tests for office_hours.mf: every fit against a direct computation on a tiny matrix."""
+"""Oracle tests for office_hours.models.mf: every fit against a direct computation on a tiny matrix."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
-from office_hours import mf
+from office_hours.models import mf
 
 # A 4-user × 6-item matrix with 11 ratings; item 5 and user 3 have none.
 USER_IDX = np.array([0, 0, 0, 1, 1, 1, 2, 2, 2, 2, 0])

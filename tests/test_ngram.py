@@ -8,7 +8,8 @@ import pytest
 from nltk.lm import KneserNeyInterpolated, Laplace
 from nltk.util import everygrams
 
-from office_hours.ngram import AddK, KneserNey, Uniform, perplexity, perplexity_from_log_probs
+from office_hours.models.ngram import AddK, KneserNey, Uniform
+from office_hours.models.perplexity import perplexity, perplexity_from_log_probs
 
 # Ten tokens over a three-word vocabulary a=0, b=1, c=2.
 WORDS = ["a", "b", "a", "c", "a", "b", "b", "c", "a", "b"]

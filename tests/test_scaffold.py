@@ -4,7 +4,7 @@ import shutil
 
 import pytest
 
-from office_hours import build, scaffold
+from office_hours.site import build, scaffold
 
 
 def test_new_question_skeleton_builds_and_its_example_claim_holds(tmp_path, root):

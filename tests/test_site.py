@@ -11,7 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from office_hours import build
+from office_hours.site import build
 from tests.conftest import ROOT
 
 QUESTIONS = build.discover(ROOT)

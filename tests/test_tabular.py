@@ -1,4 +1,4 @@
-"""Oracle tests for office_hours.tabular: fastai 0.7's fix_missing / scale_vars re-implemented."""
+"""Oracle tests for office_hours.models.tabular: fastai 0.7's fix_missing / scale_vars re-implemented."""
 
 import numpy as np
 import pandas as pd
@@ -6,7 +6,7 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 
-from office_hours import tabular
+from office_hours.models import tabular
 
 
 def frames() -> tuple[pd.DataFrame, pd.DataFrame]:

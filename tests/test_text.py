@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from office_hours.text import EOS, UNK, Vocab, imdb_token_streams, tokenize
+from office_hours.models.text import EOS, UNK, Vocab, imdb_token_streams, tokenize
 
 
 def test_tokenize_lowercases_splits_punctuation_and_br():

@@ -253,3 +253,22 @@ def tiny_shakespeare(dataset: Dataset = TINY_SHAKESPEARE) -> str:
     if len(text) != 1_115_394:
         raise CorruptData(f"{dataset.name}: {len(text)} characters, expected 1,115,394.")
     return text
+
+
+SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
+
+
+def load_similarity(name: str) -> pd.DataFrame:
+    """A word-similarity benchmark shipped with gensim: ``"wordsim353"`` or ``"simlex999"``.
+
+    Returns columns word1, word2 (lower-cased) and score (the human mean rating).
+    """
+    from gensim.test.utils import datapath
+
+    path = Path(datapath(SIMILARITY_FILES[name]))
+    frame = pd.read_csv(
+        path, sep="\t", comment="#", header=None, names=["word1", "word2", "score"]
+    )
+    frame["word1"] = frame["word1"].str.lower()
+    frame["word2"] = frame["word2"].str.lower()
+    return frame

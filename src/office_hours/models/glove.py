@@ -6,7 +6,7 @@ The pipeline, small enough to read in one go::
     X = cooccurrence(docs, len(vocab), window=10)   # sparse, symmetric, pairs d apart add 1/d
     model, losses = train_glove(X, n_factors=50, num_epochs=100, x_max=10)
     vectors = model.vectors()                       # W + W~, the vectors GloVe ships
-    evaluate_similarity(vectors, vocab.stoi, load_similarity("wordsim353"))
+    evaluate_similarity(vectors, vocab.stoi, load_similarity("wordsim353")  # office_hours.data)
 
 :func:`cooccurrence` follows ``stanfordnlp/GloVe`` ``src/cooccur.c`` (symmetric window, 1/d
 weights, out-of-vocabulary words removed before windowing, no window across a line start,
@@ -17,10 +17,7 @@ count-based baseline of Levy, Goldberg & Dagan (2015).
 
 from __future__ import annotations
 
-import re
-from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -29,11 +26,6 @@ import torch
 from scipy.sparse.linalg import svds
 from scipy.stats import spearmanr
 from torch import nn
-
-from office_hours.text import Vocab, tokenize
-
-SIMILARITY_FILES = {"wordsim353": "wordsim353.tsv", "simlex999": "simlex999.txt"}
-_WORD_RE = re.compile(r"[a-z0-9']+$")
 
 
 def encode_docs(docs: Iterable[Sequence[str]], stoi: Mapping[str, int]) -> list[np.ndarray]:
@@ -233,52 +225,6 @@ def svd_ppmi(X: sp.spmatrix, n_factors: int = 50, cds: float = 0.75, seed: int =
 
 
 # --8<-- [end:svd_ppmi]
-
-
-def imdb_lee_corpus(
-    top_words: int = 1000, min_count: int = 5
-) -> tuple[list[list[str]], Vocab]:
-    """The real-text corpus of the GloVe demo and benchmark, and its vocabulary.
-
-    Documents: the 1,000 IMDB sample reviews followed by the 300 stories of gensim's Lee
-    news corpus (``lee_background.cor``, one story per line), each tokenized with
-    :func:`office_hours.text.tokenize` and kept to word tokens (letters, digits,
-    apostrophes; punctuation dropped).
-
-    Vocabulary (``<unk>`` first): the ``top_words`` most frequent words seen at least
-    ``min_count`` times, plus every WordSim-353 / SimLex-999 word seen at least
-    ``min_count`` times. Returns all documents unfiltered; :func:`encode_docs` drops the
-    out-of-vocabulary tokens, as GloVe's ``-max-vocab`` does.
-    """
-    from gensim.test.utils import datapath
-
-    from office_hours.data import imdb_sample
-
-    with open(datapath("lee_background.cor"), encoding="utf8") as fh:
-        texts = [*imdb_sample().text, *fh]
-    docs = [[t for t in tokenize(text) if _WORD_RE.match(t)] for text in texts]
-    counts = Counter(t for doc in docs for t in doc)
-    frequent = Vocab(counts, min_freq=min_count, specials=("<unk>",)).itos[1 : top_words + 1]
-    pairs = [load_similarity(name) for name in SIMILARITY_FILES]
-    bench_words = {w for p in pairs for w in (*p.word1, *p.word2) if counts[w] >= min_count}
-    keep = set(frequent) | bench_words
-    return docs, Vocab(Counter({t: counts[t] for t in keep}), specials=("<unk>",))
-
-
-def load_similarity(name: str) -> pd.DataFrame:
-    """A word-similarity benchmark shipped with gensim: ``"wordsim353"`` or ``"simlex999"``.
-
-    Returns columns word1, word2 (lower-cased) and score (the human mean rating).
-    """
-    from gensim.test.utils import datapath
-
-    path = Path(datapath(SIMILARITY_FILES[name]))
-    frame = pd.read_csv(
-        path, sep="\t", comment="#", header=None, names=["word1", "word2", "score"]
-    )
-    frame["word1"] = frame["word1"].str.lower()
-    frame["word2"] = frame["word2"].str.lower()
-    return frame
 
 
 def pair_cosines(

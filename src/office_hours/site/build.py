@@ -1,6 +1,6 @@
 """Execute the demos as notebooks, with a cache keyed on everything that can change them.
 
-``python -m office_hours.build`` (what ``nox -s docs`` runs first) executes each demo whose
+``python -m office_hours.site.build`` (what ``nox -s docs`` runs first) executes each demo whose
 inputs changed in a real Jupyter kernel, in parallel up to the core count, checks its
 claims against the page's front matter and records, per demo, ``build/demos/<slug>.json``
 (cache key, wall time, date, versions, claims) and the executed notebook

@@ -1,6 +1,6 @@
 """N-gram language models with smoothing, stored sparsely, scored vectorised.
 
-Token streams are int64 arrays of vocabulary indices (see :mod:`office_hours.text`).
+Token streams are int64 arrays of vocabulary indices (see :mod:`office_hours.models.text`).
 Counts for each context length live in a ``scipy.sparse`` CSR matrix with one row per
 context seen in training (rows found by binary search over packed int64 context keys)
 and one column per vocabulary entry: never a dense V×V array.
@@ -8,7 +8,7 @@ and one column per vocabulary entry: never a dense V×V array.
 Every model has ``log_prob(token_ids)``: the natural-log probability of each token of a
 stream given the up to ``order - 1`` tokens before it (the first tokens of the stream
 use the shorter context they have, as NLTK does). :func:`perplexity` turns those into
-perplexity with a float64 sum (:func:`perplexity_from_log_probs`).
+perplexity with a float64 sum (:mod:`office_hours.models.perplexity`).
 
 :class:`KneserNey` is interpolated Kneser–Ney as in Chen & Goodman (1999) and as
 ``nltk.lm.KneserNeyInterpolated`` computes it (same default discount 0.1, no uniform
@@ -18,33 +18,9 @@ floor under the unigram continuation distribution unless asked for).
 from __future__ import annotations
 
 import math
-from typing import Protocol
 
 import numpy as np
 import scipy.sparse as sp
-
-
-class LanguageModel(Protocol):
-    """Anything that gives the log-probability of each token of a stream."""
-
-    def log_prob(self, token_ids: np.ndarray) -> np.ndarray: ...
-
-
-# --8<-- [start:perplexity]
-def perplexity_from_log_probs(log_p: np.ndarray) -> float:
-    """exp of the mean negative natural-log probability per token (summed in float64)."""
-    log_p = np.asarray(log_p, dtype=np.float64).ravel()
-    if log_p.size == 0:
-        raise ValueError("perplexity of an empty stream is undefined")
-    return math.exp(-log_p.sum(dtype=np.float64) / log_p.size)
-
-
-def perplexity(model: LanguageModel, token_ids: np.ndarray) -> float:
-    """Perplexity of a model on a held-out stream: every token scored given the ones before it."""
-    return perplexity_from_log_probs(model.log_prob(np.asarray(token_ids, dtype=np.int64)))
-
-
-# --8<-- [end:perplexity]
 
 
 def _pack(windows: list[np.ndarray], vocab_size: int) -> np.ndarray:

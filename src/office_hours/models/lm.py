@@ -5,13 +5,12 @@ backpropagation through time over ``batch_size`` parallel slices of the training
 (the hidden state is carried from one window to the next and detached), Adam and
 gradient clipping. :class:`NeuralLM` wraps a trained network with the same
 ``log_prob(token_ids)`` interface as the n-gram models, so
-:func:`office_hours.ngram.perplexity` scores both on the same stream.
+:func:`office_hours.models.ngram.perplexity` scores both on the same stream.
 """
 
 from __future__ import annotations
 
 import itertools
-import math
 import time
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -201,8 +200,3 @@ class NeuralLM:
 
     def log_prob(self, token_ids: np.ndarray) -> np.ndarray:
         return self.score(token_ids).log_p
-
-
-def cross_entropy_ppl(logits: torch.Tensor, targets: torch.Tensor) -> float:
-    """Perplexity as exp of torch's mean cross-entropy (the fastai lesson's recipe)."""
-    return math.exp(F.cross_entropy(logits.double(), targets).item())

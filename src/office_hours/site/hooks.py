@@ -1,7 +1,7 @@
 """MkDocs hooks: the glue between executed demos and the site.
 
 Listed under ``hooks:`` in mkdocs.yml. They read the records written by
-:mod:`office_hours.build` (``build/demos/<slug>.json``) and
+:mod:`office_hours.site.build` (``build/demos/<slug>.json``) and
 
 * build the navigation and the home page's question list from the pages' front matter;
 * add to each answer page the question as asked, the claims box and "Run it yourself";
@@ -30,8 +30,8 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from office_hours.build import DemoRecord, Question, discover, load_record
 from office_hours.claims import format_value
+from office_hours.site.build import DemoRecord, Question, discover, load_record
 
 log = logging.getLogger("mkdocs.hooks.office_hours")
 

@@ -1,0 +1,1 @@
+"""The course's models: the code the answers teach, each with oracle tests."""
