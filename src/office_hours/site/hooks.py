@@ -30,7 +30,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from office_hours.claims import format_value
+from office_hours.site import values
 from office_hours.site.build import DemoRecord, Question, discover, load_record
 
 log = logging.getLogger("mkdocs.hooks.office_hours")
@@ -90,7 +90,44 @@ def on_config(config: MkDocsConfig) -> MkDocsConfig:
 # --- answer pages --------------------------------------------------------------------
 
 
-def _claims_box(question: Question, record: DemoRecord | None) -> str:
+def plain(text: str) -> str:
+    """Front-matter text as it should read, safe inside Markdown and HTML: ``<unk>``, ``&``,
+    ``*`` and ``_`` stay themselves instead of turning into tags, entities or emphasis."""
+    escaped = html.escape(text, quote=True)
+    return escaped.translate({ord(c): f"&#{ord(c)};" for c in "*_`[]\\"})
+
+
+def _values(config: MkDocsConfig, slug: str) -> dict[str, dict[str, Any]]:
+    record = _record(config, slug)
+    return record.values if record is not None else {}
+
+
+def _sub(config: MkDocsConfig, question: Question, text: str, where: str) -> str:
+    """``text`` with the demo's recorded values in place of its ``{{ name }}`` references.
+    An unknown name is a warning (an error under --strict) naming the page and the name."""
+    try:
+        return values.substitute(text, _values(config, question.slug), where)
+    except values.UnknownValue as error:
+        log.warning("%s", error.args[0])
+        return text
+
+
+def _claim_texts(config: MkDocsConfig, question: Question) -> dict[str, str]:
+    return {
+        cid: _sub(config, question, text, f"docs/questions/{question.slug}.md claim '{cid}'")
+        for cid, text in question.declared.items()
+    }
+
+
+def summary(config: MkDocsConfig, question: Question) -> str:
+    """The page's short answer from its front matter, values substituted."""
+    text = str(question.meta.get("summary", ""))
+    return _sub(config, question, text, f"docs/questions/{question.slug}.md summary")
+
+
+def _claims_box(config: MkDocsConfig, question: Question, record: DemoRecord | None) -> str:
+    """The claims box: one line ("✓ 10 of 10 claims checked by the demo · date") that opens
+    on a click, or by itself when the address names one of its claims (#claim-<id>)."""
     if record is None:
         log.warning(
             "Question '%s' (%s): its demo has not been executed; run `nox -s docs`.",
@@ -101,29 +138,36 @@ def _claims_box(question: Question, record: DemoRecord | None) -> str:
             f"    The demo `demos/{question.slug}.py` has not been executed for this build.\n"
         )
     results = {c["id"]: c for c in record.claims}
-    lines = []
-    for cid, text in question.declared.items():
+    rows = []
+    for cid, text in _claim_texts(config, question).items():
         result = results.get(cid)
         if result is None:
-            mark, value = "✗", "not checked"
+            mark, shown = "✗", "not checked"
             log.warning("Question '%s': claim '%s' was not checked.", question.slug, cid)
         else:
-            mark = "✓" if result["passed"] else "✗"
-            measured = result["value"]
-            value = "" if measured is None else "measured: " + format_value(measured)
+            mark, shown = ("✓" if result["passed"] else "✗"), result["shown"]
             if not result["passed"]:
                 log.warning("Question '%s': claim '%s' did not hold.", question.slug, cid)
-        shown = f" <span class=\"oh-claim__value\">{html.escape(value)}</span>" if value else ""
-        lines.append(f"    - {mark} {text}{shown} <code class=\"oh-claim__id\">{cid}</code>")
+        rows.append(
+            f'<li id="claim-{cid}" class="oh-claim-row"><span class="oh-claim__mark">{mark}</span> '
+            f"{plain(text)} "
+            f'<span class="oh-claim__value">Measured: {plain(shown)}.</span> '
+            f'<a class="oh-claim__id" href="#claim-{cid}" title="Link to this claim">'
+            f"<code>{cid}</code></a></li>"
+        )
     passed = sum(1 for c in record.claims if c["passed"])
-    kind = "success" if _verified(question, record) else "failure"
+    verified = _verified(question, record)
+    kind = "success" if verified else "failure"
     versions = ", ".join(f"{k} {v}" for k, v in record.versions.items())
+    date = record.executed_at[:10]
     return (
-        f'!!! {kind} oh-claims "Checked by the demo: {passed} of {len(question.declared)} '
-        'claims hold"\n'
-        + "\n".join(lines)
-        + f"\n\n    Last checked {record.executed_at[:10]} by executing "
-        f"[the demo](../demos/{question.slug}.ipynb) ({record.seconds:.1f} s) with {versions}.\n"
+        f'<details class="{kind} oh-claims">\n'
+        f'<summary>{"✓" if verified else "✗"} {passed} of {len(question.declared)} claims '
+        f"checked by the demo · {date}</summary>\n"
+        f'<ul class="oh-claims__list">\n' + "\n".join(rows) + "\n</ul>\n"
+        f'<p class="oh-claims__when">Last checked {date} by executing '
+        f'<a href="../../demos/{question.slug}/">the demo</a> ({record.seconds:.1f} s) '
+        f"with {plain(versions)}.</p>\n</details>\n"
     )
 
 
@@ -131,9 +175,9 @@ def _question_header(question: Question) -> str:
     quote = str(question.meta.get("question", "")).strip()
     if not quote:
         return ""
-    asked = html.escape(str(question.meta.get("asked", "")))
+    asked = plain(str(question.meta.get("asked", "")))
     footer = f"\n<footer>— {asked}</footer>" if asked else ""
-    return f'<blockquote class="oh-question" markdown>\n\n{quote}\n{footer}\n</blockquote>\n'
+    return f'<blockquote class="oh-question" markdown>\n\n{plain(quote)}\n{footer}\n</blockquote>\n'
 
 
 def _colab_url(config: MkDocsConfig, slug: str) -> str:
@@ -176,14 +220,20 @@ def _related(question: Question, config: MkDocsConfig) -> str:
 
 
 def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str:
+    """The question as asked, then the title and the short answer, then the claims box."""
     record = _record(config, question.slug)
-    header = _question_header(question) + "\n" + _claims_box(question, record)
+    markdown = _sub(config, question, markdown, f"docs/questions/{question.slug}.md")
     lines = markdown.split("\n")
     h1 = next((i for i, line in enumerate(lines) if line.startswith("# ")), None)
     if h1 is None:
         log.warning("Question '%s': the page has no '# ' title.", question.slug)
         h1 = -1
-    lines.insert(h1 + 1, "\n" + header)
+    # the short answer is the first paragraph after the title: the box goes right after it
+    first = next((i for i in range(h1 + 1, len(lines)) if lines[i].strip()), len(lines))
+    end = next((i for i in range(first, len(lines)) if not lines[i].strip()), len(lines))
+    box = "\n" + _claims_box(config, question, record) + "\n"
+    lines = [*lines[: h1 + 1], "\n" + _question_header(question), *lines[h1 + 1 : end], box,
+             *lines[end:]]
     return "\n".join(lines) + _related(question, config) + _run_it_yourself(question, config)
 
 
@@ -201,11 +251,11 @@ def _question_list(config: MkDocsConfig) -> str:
                 if record is not None and _verified(q, record)
                 else "✗ not verified"
             )
-            tags = " ".join(f"`{t}`" for t in q.meta.get("tags", []))
+            tags = " ".join(f"`{plain(str(t))}`" for t in q.meta.get("tags", []))
             parts.append(
                 f"-   **[{q.title}](questions/{q.slug}.md)**\n\n"
                 f"    ---\n\n"
-                f"    {q.meta.get('summary', '')}\n\n"
+                f"    {plain(summary(config, q))}\n\n"
                 f'    <span class="oh-status">{status}</span> {tags}\n'
             )
         parts.append("</div>\n")
@@ -232,6 +282,7 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         slug = Path(src).stem
         question = next((q for q in _questions(config) if q.slug == slug), None)
         if question is not None:
+            page.meta["summary"] = summary(config, question)  # what the preview tags show
             return _answer_page(markdown, question, config)
     if QUESTIONS_MARKER in markdown:
         markdown = markdown.replace(QUESTIONS_MARKER, _question_list(config))
@@ -278,14 +329,19 @@ def claims_index(config: MkDocsConfig) -> list[dict[str, Any]]:
             "url": f"{config.site_url or '/'}questions/{q.slug}/",
             "title": q.title,
             "verified": _verified(q, record),
+            "summary": summary(config, q),
             "claims": [
                 {
                     "id": cid, "text": text,
+                    "url": f"{config.site_url or '/'}questions/{q.slug}/#claim-{cid}",
                     "passed": results.get(cid, {}).get("passed", False),
-                    "value": results.get(cid, {}).get("value"),
+                    "shown": results.get(cid, {}).get("shown"),
+                    "runs": results.get(cid, {}).get("runs"),
+                    "checks": results.get(cid, {}).get("checks", []),
                 }
-                for cid, text in q.declared.items()
+                for cid, text in _claim_texts(config, q).items()
             ],
+            "values": record.values if record else {},
             "seconds": record.seconds if record else None,
             "executed_at": record.executed_at if record else None,
             "versions": record.versions if record else None,
@@ -324,7 +380,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     stylesheets.mkdir(parents=True, exist_ok=True)
     for name, css in _state.get("notebook_css", {}).items():
         (stylesheets / name).write_text(css, encoding="utf-8")
-    cards = [(q.slug, q.title, str(q.meta.get("summary", ""))) for q in _questions(config)]
+    cards = [(q.slug, q.title, summary(config, q)) for q in _questions(config)]
     cards.append(("index", config.site_name, config.site_description or ""))
     for slug, title, summary in cards:
         # drawing costs ~0.3 s a card: keep them in build/og, keyed by what they show
