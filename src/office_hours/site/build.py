@@ -35,6 +35,7 @@ from packaging.requirements import Requirement
 
 from office_hours import data
 from office_hours.claims import ClaimResult, claims_in_notebook, constant_claims, values_in_notebook
+from office_hours.site import history
 
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 VERSIONS_SHOWN = ("python", "torch", "numpy", "pandas", "scikit-learn")
@@ -309,6 +310,7 @@ def build_demos(
             for slug, future in futures.items():
                 try:
                     records[slug] = future.result()
+                    history.append(out, asdict(records[slug]))
                     log(f"  executed {slug} in {records[slug].seconds:.1f} s")
                 except BuildError as error:
                     failures.append(str(error))
@@ -387,6 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         records = build_demos(root, only=args.slugs, jobs=args.jobs, force=args.force)
         print_claims(records)
+        executed = [asdict(r) for r in records.values() if not r.cached]
+        table = history.drift_table(history.drift(history.load(root / "build"), executed))
+        if table:
+            print("\n" + table)
         if not args.slugs:
             stage_for_site(root, records)
         if args.site:

@@ -20,17 +20,23 @@ import hashlib
 import html
 import json
 import logging
+import math
 import re
 import shutil
+import subprocess
+import xml.etree.ElementTree as ET
 from collections import defaultdict
+from datetime import UTC, datetime
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from office_hours.site import values
+from office_hours.site import history, values
 from office_hours.site.build import DemoRecord, Question, discover, load_record
 
 log = logging.getLogger("mkdocs.hooks.office_hours")
@@ -125,6 +131,33 @@ def summary(config: MkDocsConfig, question: Question) -> str:
     return _sub(config, question, text, f"docs/questions/{question.slug}.md summary")
 
 
+def _page_url(config: MkDocsConfig, question: Question) -> str:
+    return f"{config.site_url or '/'}questions/{question.slug}/"
+
+
+def forum_link(config: MkDocsConfig, title: str, url: str) -> str:
+    """Discourse's new-topic form with the title and a link to the answer (or claim) filled in;
+    the forum's base URL is ``extra.forum_url`` in mkdocs.yml."""
+    forum = str(config.extra.get("forum_url", "")).rstrip("/")
+    body = f"A follow-up question on {url}\n\n"
+    return f"{forum}/new-topic?{urlencode({'title': title, 'body': body})}"
+
+
+def _moved(config: MkDocsConfig, record: DemoRecord) -> dict[str, list[history.Change]]:
+    """Claim measurements that moved since the demo's previous run, by claim id."""
+    if "history" not in _state:
+        _state["history"] = history.load(_root(config) / "build")
+    before = history.previous_run(_state["history"], record.slug, record.key)
+    if before is None:
+        return {}
+    now = {"slug": record.slug, "key": record.key, "executed_at": record.executed_at,
+           "versions": record.versions, "claims": record.claims, "values": record.values}
+    moved: dict[str, list[history.Change]] = defaultdict(list)
+    for change in history.changes(before, now, history.tolerance()):
+        moved[change.name.split("[")[0]].append(change)
+    return moved
+
+
 def _claims_box(config: MkDocsConfig, question: Question, record: DemoRecord | None) -> str:
     """The claims box: one line ("✓ 10 of 10 claims checked by the demo · date") that opens
     on a click, or by itself when the address names one of its claims (#claim-<id>)."""
@@ -138,6 +171,7 @@ def _claims_box(config: MkDocsConfig, question: Question, record: DemoRecord | N
             f"    The demo `demos/{question.slug}.py` has not been executed for this build.\n"
         )
     results = {c["id"]: c for c in record.claims}
+    moved = _moved(config, record)
     rows = []
     for cid, text in _claim_texts(config, question).items():
         result = results.get(cid)
@@ -148,12 +182,18 @@ def _claims_box(config: MkDocsConfig, question: Question, record: DemoRecord | N
             mark, shown = ("✓" if result["passed"] else "✗"), result["shown"]
             if not result["passed"]:
                 log.warning("Question '%s': claim '%s' did not hold.", question.slug, cid)
+        changed = "".join(
+            f'<span class="oh-claim__moved">Changed: {plain(c.note())}.</span> '
+            for c in moved.get(cid, [])
+        )
+        follow_up = forum_link(config, f"{question.title} — claim {cid}",
+                               f"{_page_url(config, question)}#claim-{cid}")
         rows.append(
             f'<li id="claim-{cid}" class="oh-claim-row"><span class="oh-claim__mark">{mark}</span> '
-            f"{plain(text)} "
-            f'<span class="oh-claim__value">Measured: {plain(shown)}.</span> '
-            f'<a class="oh-claim__id" href="#claim-{cid}" title="Link to this claim">'
-            f"<code>{cid}</code></a></li>"
+            f'{plain(text)} <span class="oh-claim__value">Measured: {plain(shown)}.</span> '
+            f'{changed}<a class="oh-claim__id" href="#claim-{cid}" title="Link to this claim">'
+            f'<code>{cid}</code></a> <a class="oh-claim__ask" href="{html.escape(follow_up)}">'
+            "ask about it</a></li>"
         )
     passed = sum(1 for c in record.claims if c["passed"])
     verified = _verified(question, record)
@@ -234,7 +274,31 @@ def _answer_page(markdown: str, question: Question, config: MkDocsConfig) -> str
     box = "\n" + _claims_box(config, question, record) + "\n"
     lines = [*lines[: h1 + 1], "\n" + _question_header(question), *lines[h1 + 1 : end], box,
              *lines[end:]]
-    return "\n".join(lines) + _related(question, config) + _run_it_yourself(question, config)
+    return ("\n".join(lines) + _related(question, config) + _follow_up(question, config)
+            + _run_it_yourself(question, config))
+
+
+def _follow_up(question: Question, config: MkDocsConfig) -> str:
+    link = forum_link(config, f"Follow-up: {question.title}", _page_url(config, question))
+    return (
+        "\n\n## Ask a follow-up\n\n"
+        f'<a class="md-button oh-follow-up" href="{html.escape(link)}">'
+        "Ask a follow-up on the forum</a>\n"
+    )
+
+
+def claims_status(question: Question, record: DemoRecord | None) -> str:
+    """E.g. "10/10 ✓ checked 2026-12-02": the forum preview's label and the feed's status."""
+    if record is None:
+        return f"0/{len(question.declared)} not yet checked"
+    passed = sum(1 for c in record.claims if c["passed"])
+    mark = "✓" if _verified(question, record) else "✗"
+    return f"{passed}/{len(question.declared)} {mark} checked {record.executed_at[:10]}"
+
+
+def reading_time(markdown: str) -> str:
+    """Minutes to read a page's prose at 200 words a minute (code and maths included)."""
+    return f"{max(1, math.ceil(len(markdown.split()) / 200))} min read"
 
 
 # --- generated pages ----------------------------------------------------------------
@@ -282,7 +346,10 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         slug = Path(src).stem
         question = next((q for q in _questions(config) if q.slug == slug), None)
         if question is not None:
-            page.meta["summary"] = summary(config, question)  # what the preview tags show
+            # what the preview tags show (docs/overrides/main.html)
+            page.meta["summary"] = summary(config, question)
+            page.meta["claims_status"] = claims_status(question, _record(config, question.slug))
+            page.meta["reading_time"] = reading_time(markdown)
             return _answer_page(markdown, question, config)
     if QUESTIONS_MARKER in markdown:
         markdown = markdown.replace(QUESTIONS_MARKER, _question_list(config))
@@ -349,6 +416,76 @@ def claims_index(config: MkDocsConfig) -> list[dict[str, Any]]:
     return index
 
 
+def _published(root: Path, page: Path) -> datetime:
+    """When a page was first committed (git), or its file's time outside a git checkout."""
+    done = subprocess.run(
+        ["git", "log", "--reverse", "--format=%aI", "--", str(page)],
+        cwd=root, capture_output=True, text=True, check=False,
+    )
+    first = done.stdout.split("\n", 1)[0].strip() if done.returncode == 0 else ""
+    if first:
+        return datetime.fromisoformat(first)
+    return datetime.fromtimestamp(page.stat().st_mtime, UTC)
+
+
+def feed_items(config: MkDocsConfig) -> list[dict[str, Any]]:
+    """One item per answer, newest first: what the feeds carry."""
+    items = []
+    for q in _questions(config):
+        record = _record(config, q.slug)
+        items.append({
+            "id": _page_url(config, q), "url": _page_url(config, q), "title": q.title,
+            "summary": summary(config, q), "status": claims_status(q, record),
+            "date": _published(_root(config), q.page),
+            "tags": [str(t) for t in q.meta.get("tags", [])],
+        })
+    return sorted(items, key=lambda item: item["date"], reverse=True)
+
+
+def rss_feed(config: MkDocsConfig, items: list[dict[str, Any]]) -> bytes:
+    """RSS 2.0: a forum (Discourse's RSS polling) can import each new answer as a topic."""
+    rss = ET.Element("rss", version="2.0", attrib={"xmlns:atom": "http://www.w3.org/2005/Atom"})
+    channel = ET.SubElement(rss, "channel")
+    for tag, text in (("title", config.site_name), ("link", config.site_url or "/"),
+                      ("description", config.site_description or config.site_name),
+                      ("language", "en")):
+        ET.SubElement(channel, tag).text = text
+    ET.SubElement(channel, "atom:link", href=f"{config.site_url}feed.xml", rel="self",
+                  type="application/rss+xml")
+    for item in items:
+        node = ET.SubElement(channel, "item")
+        ET.SubElement(node, "title").text = item["title"]
+        ET.SubElement(node, "link").text = item["url"]
+        ET.SubElement(node, "guid", isPermaLink="true").text = item["id"]
+        ET.SubElement(node, "description").text = f"{item['summary']} (Claims: {item['status']})"
+        ET.SubElement(node, "pubDate").text = format_datetime(item["date"])
+        for tag in item["tags"]:
+            ET.SubElement(node, "category").text = tag
+    return ET.tostring(rss, encoding="utf-8", xml_declaration=True)
+
+
+def json_feed(config: MkDocsConfig, items: list[dict[str, Any]]) -> dict[str, Any]:
+    """JSON Feed 1.1, the same items as the RSS feed."""
+    return {
+        "version": "https://jsonfeed.org/version/1.1",
+        "title": config.site_name,
+        "home_page_url": config.site_url,
+        "feed_url": f"{config.site_url}feed.json",
+        "description": config.site_description,
+        "language": "en",
+        "items": [
+            {
+                "id": item["id"], "url": item["url"], "title": item["title"],
+                "summary": item["summary"],
+                "content_text": f"{item['summary']}\n\nClaims: {item['status']}",
+                "date_published": item["date"].isoformat(), "tags": item["tags"],
+                "_office_hours": {"claims": item["status"]},
+            }
+            for item in items
+        ],
+    }
+
+
 def og_image(title: str, summary: str, path: Path) -> None:
     """A 1200×630 link-preview card drawn with matplotlib (no Cairo)."""
     import textwrap
@@ -375,6 +512,14 @@ def on_post_build(config: MkDocsConfig) -> None:
     site = Path(config.site_dir)
     (site / "claims.json").write_text(
         json.dumps(claims_index(config), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    items = feed_items(config)
+    (site / "feed.xml").write_bytes(rss_feed(config, items))
+    (site / "feed.json").write_text(
+        json.dumps(json_feed(config, items), indent=2, ensure_ascii=False), encoding="utf-8"
+    )
+    (site / "claims-history.json").write_text(
+        json.dumps(history.load(_root(config) / "build"), ensure_ascii=False), encoding="utf-8"
     )
     stylesheets = site / "assets" / "stylesheets"
     stylesheets.mkdir(parents=True, exist_ok=True)
