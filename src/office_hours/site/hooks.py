@@ -527,12 +527,12 @@ def on_post_build(config: MkDocsConfig) -> None:
         (stylesheets / name).write_text(css, encoding="utf-8")
     cards = [(q.slug, q.title, summary(config, q)) for q in _questions(config)]
     cards.append(("index", config.site_name, config.site_description or ""))
-    for slug, title, summary in cards:
+    for slug, title, text in cards:
         # drawing costs ~0.3 s a card: keep them in build/og, keyed by what they show
-        key = hashlib.sha256(f"{title}\n{summary}".encode()).hexdigest()[:16]
+        key = hashlib.sha256(f"{title}\n{text}".encode()).hexdigest()[:16]
         cached = _root(config) / "build" / "og" / f"{key}.png"
         if not cached.is_file():
-            og_image(title, summary, cached)
+            og_image(title, text, cached)
         dest = site / "assets" / "og" / f"{slug}.png"
         dest.parent.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(cached, dest)
