@@ -25,6 +25,7 @@ import ast
 import html
 import json
 import math
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
@@ -33,6 +34,8 @@ from typing import Any
 import numpy as np
 
 CLAIM_MIME = "application/vnd.office-hours.claim+json"
+#: set to "1" (the version matrix does) to record a failed claim and go on instead of stopping
+KEEP_GOING_ENV = "OFFICE_HOURS_KEEP_GOING"
 VALUE_MIME = "application/vnd.office-hours.value+json"
 NAME = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)*")
 OPS = {"<": "<", "<=": "≤", ">": ">", ">=": "≥", "==": "=", "in": "in"}
@@ -238,7 +241,7 @@ def claim(claim_id: str, *args: Any, tol: float = 0.0, what: str = "") -> None:
         f"<code>{html.escape(claim_id)}</code>: {html.escape(result.shown)}</p>",
         CLAIM_MIME, result.record(),
     )
-    if not result.passed:
+    if not result.passed and os.environ.get(KEEP_GOING_ENV) != "1":
         raise ClaimFailed(
             f"Claim '{claim_id}' did not hold ({result.shown}). "
             "Fix the demo or correct the answer's claim; never loosen the bound to pass."

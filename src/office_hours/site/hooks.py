@@ -43,6 +43,7 @@ log = logging.getLogger("mkdocs.hooks.office_hours")
 
 QUESTIONS_MARKER = "<!-- questions -->"
 TIMES_MARKER = "<!-- demo-times -->"
+COMPAT_MARKER = "<!-- compat-matrix -->"
 OG_IMAGE_SIZE = (1200, 630)
 _state: dict[str, Any] = {}
 
@@ -340,6 +341,33 @@ def _times_table(config: MkDocsConfig) -> str:
     return "\n".join(rows)
 
 
+def _compat_matrix(config: MkDocsConfig) -> str:
+    """The version matrix written by `nox -s compat` (build/compat.json), as a table."""
+    path = _root(config) / "build" / "compat.json"
+    if not path.is_file():
+        return ("*The version matrix has not been run for this build: `nox -s compat` makes it "
+                "(the weekly CI run does).*")
+    matrix = json.loads(path.read_text(encoding="utf-8"))
+    envs = list(matrix["environments"])
+    lines = [f"Run {matrix['date'][:10]}. Versions:", ""]
+    for name, env in matrix["environments"].items():
+        shown = ", ".join(f"{k} {v}" for k, v in env["versions"].items())
+        lines.append(f"- **{name}**: {plain(shown)}")
+    marks = {"held": "✓", "failed": "✗", "not run": "–"}
+    lines += ["", "| Question | Claim | " + " | ".join(envs) + " |",
+              "| --- | --- | " + " | ".join(":---:" for _ in envs) + " |"]
+    for row in matrix["rows"]:
+        cells = []
+        for name in envs:
+            cell = row["cells"][name]
+            title = plain(cell.get("shown", cell["state"]))
+            cells.append(f'<span title="{title}">{marks[cell["state"]]}</span>')
+        lines.append(f"| [{row['slug']}](questions/{row['slug']}.md) "
+                     f"| [`{row['claim']}`](questions/{row['slug']}.md#claim-{row['claim']}) "
+                     f"| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
 def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Files) -> str:
     src = page.file.src_uri
     if src.startswith("questions/"):
@@ -355,6 +383,8 @@ def on_page_markdown(markdown: str, page: Page, config: MkDocsConfig, files: Fil
         markdown = markdown.replace(QUESTIONS_MARKER, _question_list(config))
     if TIMES_MARKER in markdown:
         markdown = markdown.replace(TIMES_MARKER, _times_table(config))
+    if COMPAT_MARKER in markdown:
+        markdown = markdown.replace(COMPAT_MARKER, _compat_matrix(config))
     return markdown
 
 
