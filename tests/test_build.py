@@ -208,14 +208,14 @@ def test_failing_claim_names_question_cell_and_claim_and_keeps_old_results(proje
 
 def test_declared_and_checked_claims_must_agree(project):
     question = next(q for q in build.discover(project) if q.slug == "uses-mf")
-    from office_hours.claims import ClaimResult
-
-    build.check_claims(question, [ClaimResult("uses-mf-holds", True, 3)])
+    holds = {"id": "uses-mf-holds", "passed": True, "value": 3}
+    build.check_claims(question, [holds])
     with pytest.raises(BuildError, match="declared on the page but the demo never checks it"):
         build.check_claims(question, [])
     with pytest.raises(BuildError, match=r"'extra' is checked by the demo but not declared"):
-        build.check_claims(question, [ClaimResult("uses-mf-holds", True, 3),
-                                      ClaimResult("extra", True, 1)])
+        build.check_claims(question, [holds, {"id": "extra", "passed": True, "value": 1}])
+    with pytest.raises(BuildError, match=r"'uses-mf-holds' did not hold \(measured: 4\)"):
+        build.check_claims(question, [{"id": "uses-mf-holds", "passed": False, "value": 4}])
 
 
 def test_page_without_demo_is_an_error(project):

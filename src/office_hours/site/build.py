@@ -36,7 +36,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import tomllib
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -48,8 +47,6 @@ from typing import Any
 import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
-
-from office_hours.claims import ClaimResult, claims_in_notebook, format_value
 
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 VERSIONS_SHOWN = ("python", "torch", "numpy", "pandas", "scikit-learn")
@@ -167,10 +164,22 @@ def dataset_pins(root: Path) -> dict[str, str]:
 
 @cache
 def installed_versions() -> dict[str, str]:
-    """Every installed distribution's version, by canonical name (the first on sys.path wins)."""
+    """Every installed distribution's version, by canonical name (the first on sys.path wins).
+
+    Read from the ``<name>-<version>.dist-info`` folder names, which the wheel format fixes,
+    rather than by parsing every METADATA file: a no-op build must stay well under a second.
+    """
     versions: dict[str, str] = {}
-    for dist in metadata.distributions():
-        versions.setdefault(canonicalize_name(dist.metadata["Name"]), dist.version)
+    for entry in sys.path:
+        folder = Path(entry or ".")
+        if not folder.is_dir():
+            continue
+        for info in sorted([*folder.glob("*.dist-info"), *folder.glob("*.egg-info")]):
+            name, _, version = info.stem.partition("-")
+            if not version or info.suffix == ".egg-info":
+                dist = metadata.PathDistribution(info)
+                name, version = dist.metadata["Name"] or name, dist.version
+            versions.setdefault(canonicalize_name(name), version)
     return versions
 
 
@@ -331,6 +340,9 @@ def _kernel_probe(root: str) -> str:
     return json.dumps({**{k: sorted(v) for k, v in found.items()}, "data": data})
 
 
+PROBE_SOURCE = inspect.getsource(_kernel_probe)  # read now: the file may be edited mid-build
+
+
 # --- execution ---------------------------------------------------------------------
 
 
@@ -395,7 +407,7 @@ async def execute(
             )
         seconds = time.perf_counter() - start
         probe = nbformat.v4.new_code_cell(
-            inspect.getsource(_kernel_probe) + f"print(_kernel_probe({str(root)!r}))"
+            PROBE_SOURCE + f"print(_kernel_probe({str(root)!r}))"
         )
         nb.cells.append(probe)  # nbclient stores outputs by index; the probe leaves no trace
         try:
@@ -413,9 +425,12 @@ async def execute(
     return nb, seconds, json.loads(text)
 
 
-def check_claims(question: Question, results: Sequence[ClaimResult]) -> None:
-    """The demo checked exactly the claims its page declares, and each held."""
-    checked = {r.id for r in results}
+def check_claims(question: Question, results: Sequence[dict[str, Any]]) -> None:
+    """The demo checked exactly the claims its page declares, and each held.
+
+    ``results`` are claim results as recorded (dicts), so that checking a cached record needs
+    neither office_hours.claims nor numpy."""
+    checked = {r["id"] for r in results}
     problems = [
         f"claim '{cid}' is declared on the page but the demo never checks it"
         for cid in question.declared.keys() - checked
@@ -425,7 +440,8 @@ def check_claims(question: Question, results: Sequence[ClaimResult]) -> None:
         for cid in checked - question.declared.keys()
     ]
     problems += [
-        f"claim '{r.id}' did not hold (measured: {r.value})" for r in results if not r.passed
+        f"claim '{r['id']}' did not hold (measured: {r['value']})"
+        for r in results if not r["passed"]
     ]
     if problems:
         raise BuildError(f"Question '{question.title}' ({question.slug}): " + "; ".join(problems))
@@ -433,14 +449,16 @@ def check_claims(question: Question, results: Sequence[ClaimResult]) -> None:
 
 async def run_one(question: Question, checkout: Checkout, out: Path, sockets: Path) -> DemoRecord:
     """Execute one demo, check its claims and store its notebook and record."""
+    from office_hours.claims import claims_in_notebook
+
     nb, seconds, probe = await execute(question, checkout.root, sockets)
-    results = claims_in_notebook(nb)
+    results = [asdict(r) for r in claims_in_notebook(nb)]
     check_claims(question, results)
     inputs = checkout.inputs(question.demo, probe)
     record = DemoRecord(
         slug=question.slug, key=inputs_key(inputs), seconds=round(seconds, 2),
         executed_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        versions=checkout.versions_shown(), claims=[asdict(r) for r in results], inputs=inputs,
+        versions=checkout.versions_shown(), claims=results, inputs=inputs,
     )
     store_record(out, record, nb)
     return record
@@ -497,7 +515,7 @@ def plan(
         if reasons:
             stale.append(Stale(question, reasons, previous.seconds if previous else None))
         else:
-            check_claims(question, [ClaimResult(**c) for c in previous.claims])
+            check_claims(question, previous.claims)
             previous.cached = True
             fresh[question.slug] = previous
     return questions, fresh, longest_first(stale)
@@ -639,6 +657,8 @@ def print_table(records: dict[str, DemoRecord], failures: dict[str, str] | None 
 
 def print_claims(records: dict[str, DemoRecord]) -> None:
     """One line per claim: ✓/✗, id and measured value, under its question."""
+    from office_hours.claims import format_value
+
     for record in records.values():
         print(f"\n{record.slug}")
         for c in record.claims:
@@ -671,7 +691,7 @@ def stage_for_site(root: Path, records: dict[str, DemoRecord]) -> None:
 def site_inputs(root: Path) -> str:
     """A digest of everything site/ is built from: the pages, assets and theme overrides under
     docs/ (with the staged notebooks), mkdocs.yml and the variables it reads, the code under src/
-    (the hooks and what they import), the demo records, and the site packages' versions."""
+    (the hooks and what they import), the demo records, and the installed packages' versions."""
     config = root / "mkdocs.yml"
     files = [config, *(root / "build" / "demos").glob("*.json")]
     files += [p for top in ("docs", "src") for p in (root / top).rglob("*")]
@@ -680,11 +700,7 @@ def site_inputs(root: Path) -> str:
         h.update(path.relative_to(root).as_posix().encode() + b"\0")
         h.update(hashlib.sha256(path.read_bytes()).digest())
     names = re.findall(r"!ENV\s*\[?\s*([A-Za-z_]\w*)", config.read_text(encoding="utf-8"))
-    project = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
-    versions = requirement_closure(
-        project["project"]["optional-dependencies"]["site"], installed_versions()
-    )
-    h.update(json.dumps([{n: os.environ.get(n) for n in names}, versions]).encode())
+    h.update(json.dumps([{n: os.environ.get(n) for n in names}, installed_versions()]).encode())
     return h.hexdigest()
 
 
