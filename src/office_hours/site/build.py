@@ -398,24 +398,28 @@ async def execute(
     km = AsyncKernelManager(kernel_name="python3", transport="ipc", ip=str(sockets / question.slug))
     client = NotebookClient(nb, km=km, timeout=timeout, allow_errors=False)
     start = time.perf_counter()
+    probe = nbformat.v4.new_code_cell(PROBE_SOURCE + f"print(_kernel_probe({str(root)!r}))")
     try:
-        await client.async_start_new_kernel(cwd=str(root), env=kernel_process_env(root))
-        await client.async_start_new_kernel_client()
-        for index, cell in enumerate(nb.cells):
-            await client.async_execute_cell(
-                cell, index, execution_count=client.code_cells_executed + 1
-            )
+        try:
+            await client.async_start_new_kernel(cwd=str(root), env=kernel_process_env(root))
+            await client.async_start_new_kernel_client()
+            for index, cell in enumerate(nb.cells):
+                await client.async_execute_cell(
+                    cell, index, execution_count=client.code_cells_executed + 1
+                )
+        except (CellExecutionError, CellTimeoutError) as error:
+            raise BuildError(_failure_message(question, nb, error)) from None
         seconds = time.perf_counter() - start
-        probe = nbformat.v4.new_code_cell(
-            PROBE_SOURCE + f"print(_kernel_probe({str(root)!r}))"
-        )
         nb.cells.append(probe)  # nbclient stores outputs by index; the probe leaves no trace
         try:
             await client.async_execute_cell(probe, len(nb.cells) - 1, store_history=False)
+        except CellExecutionError as error:
+            raise BuildError(
+                f"Question '{question.title}' ({question.slug}): the build could not read what "
+                f"the demo imported and read: {error.ename}: {error.evalue}"
+            ) from None
         finally:
             nb.cells.pop()
-    except (CellExecutionError, CellTimeoutError) as error:
-        raise BuildError(_failure_message(question, nb, error)) from None
     finally:
         if client.kc is not None:
             client.kc.stop_channels()
@@ -561,12 +565,12 @@ async def _run_all(
                 start = time.perf_counter()
                 try:
                     record = await run_one(item.question, checkout, out, Path(sockets))
-                except BuildError as error:
-                    failures[slug] = str(error)
-                except Exception as error:  # a dead kernel, a broken notebook...
-                    failures[slug] = (
+                except Exception as error:
+                    if asyncio.current_task().cancelling():  # Ctrl-C broke the kernel's messages
+                        raise asyncio.CancelledError from error
+                    failures[slug] = str(error) if isinstance(error, BuildError) else (
                         f"Question '{item.question.title}' ({slug}): the kernel failed: "
-                        f"{type(error).__name__}: {error}"
+                        f"{type(error).__name__}: {error}"  # it died, or nbclient broke
                     )
                 else:
                     records[slug] = record
