@@ -43,13 +43,23 @@ def tests(session: nox.Session) -> None:
 
 @nox.session
 def docs(session: nox.Session) -> None:
-    """Execute the demos whose inputs changed and build site/ (`-- serve` to live-reload)."""
+    """Execute the demos whose inputs changed and build site/ (`-- serve` to live-reload;
+    `-- --merge DIR...` takes the records of CI's shards instead of executing)."""
     install(session, "docs")
     if session.posargs[:1] == ["serve"]:
         session.run("python", "-m", "office_hours.site.build", env=ENV)
         session.run("mkdocs", "serve", *session.posargs[1:], env=ENV)
     else:
         session.run("python", "-m", "office_hours.site.build", "--site", *session.posargs, env=ENV)
+
+
+@nox.session(default=False)
+def shard(session: nox.Session) -> None:
+    """Execute shard I of N of the stale demos into build/ (CI): `nox -s shard -- 1/2`."""
+    if len(session.posargs) != 1:
+        session.error("name the shard: nox -s shard -- I/N")
+    install(session, "demos")
+    session.run("python", "-m", "office_hours.site.build", "--shard", session.posargs[0], env=ENV)
 
 
 @nox.session

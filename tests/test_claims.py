@@ -12,10 +12,10 @@ from office_hours.claims import (
     check,
     claim,
     claims_in_notebook,
-    constant_claims,
     value,
     values_in_notebook,
 )
+from office_hours.site.build import constant_claims
 
 
 def test_a_claim_shows_what_was_measured_and_its_bound(capsys):

@@ -21,7 +21,6 @@ a plain script, the same lines are printed. A claim that does not hold raises
 
 from __future__ import annotations
 
-import ast
 import html
 import json
 import math
@@ -292,25 +291,3 @@ def values_in_notebook(nb: Any) -> dict[str, Value]:
         values[record["name"]] = Value(**record)
     return values
 
-
-_CALLS = {"claim": 1, "check": 0}  # where `measured` stands among each call's positional arguments
-
-
-def constant_claims(source: str) -> list[str]:
-    """Claims in a demo's source whose condition cannot vary: a measured expression that is a
-    literal (no name, call or attribute in it), or the same expression as its bound."""
-    problems = []
-    for node in ast.walk(ast.parse(source)):
-        if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)):
-            continue
-        first = _CALLS.get(node.func.id)
-        if first is None or len(node.args) < first + 3:
-            continue
-        measured, bound = node.args[first], node.args[first + 2]
-        if not any(isinstance(n, ast.Name | ast.Attribute | ast.Call) for n in ast.walk(measured)):
-            problems.append(f"line {node.lineno}: the measured value `{ast.unparse(measured)}` "
-                            "is a constant")
-        elif ast.dump(measured) == ast.dump(bound):
-            problems.append(f"line {node.lineno}: `{ast.unparse(measured)}` is compared with "
-                            "itself")
-    return problems

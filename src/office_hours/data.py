@@ -83,6 +83,11 @@ REGISTRY: dict[str, Dataset] = {
 }
 
 
+READS: dict[str, str] = {}
+"""The datasets fetched in this process, path → pinned sha256. The site build reads it at the end
+of a demo's run: a demo's cache key holds the checksums of the datasets it read, and only those."""
+
+
 def cache_dir() -> Path:
     """The cache folder: ``$OFFICE_HOURS_DATA`` or the user cache dir."""
     return Path(os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("office-hours"))
@@ -163,6 +168,7 @@ def _download(dataset: Dataset, target: Path) -> None:
 
 def fetch(dataset: Dataset) -> Path:
     """Return the path of ``dataset``'s verified file in the cache, filling the cache if needed."""
+    READS[dataset.path] = dataset.sha256
     target = cache_dir() / dataset.path
     if target.is_file():
         if sha256_of(target) == dataset.sha256:

@@ -13,13 +13,14 @@ fails in another environment.
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import os
 import platform
 import sys
+import tempfile
 import tomllib
 from collections.abc import Sequence
-from concurrent.futures import ProcessPoolExecutor
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
@@ -67,10 +68,10 @@ def _versions() -> dict[str, str]:
     return found
 
 
-def _run_one(question: Question) -> dict[str, Any]:
+async def _run_one(question: Question, root: Path, sockets: Path) -> dict[str, Any]:
     """Every claim the demo reached, held or not; a demo that raised is reported as such."""
     try:
-        nb, seconds = execute(question)
+        nb, seconds, _ = await execute(question, root, sockets)
     except BuildError as error:
         return {"error": str(error), "claims": {}}
     return {
@@ -79,13 +80,26 @@ def _run_one(question: Question) -> dict[str, Any]:
     }
 
 
+async def _run_all(root: Path, questions: Sequence[Question], jobs: int) -> list[dict[str, Any]]:
+    slots = asyncio.Semaphore(jobs)
+    with tempfile.TemporaryDirectory(prefix="office-hours-compat-") as sockets:
+
+        async def one(question: Question) -> dict[str, Any]:
+            async with slots:
+                print(f"  start    {question.slug}", flush=True)
+                result = await _run_one(question, root, Path(sockets))
+                print(f"  done     {question.slug}", flush=True)
+                return result
+
+        return await asyncio.gather(*(one(q) for q in questions))
+
+
 def run(root: Path, name: str, jobs: int = 2) -> Path:
     """Execute every demo in this environment and write ``build/compat/<name>.json``."""
     os.environ[KEEP_GOING_ENV] = "1"  # a failed claim is recorded and the demo goes on
     questions = discover(root)
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
-        results = dict(zip([q.slug for q in questions], pool.map(_run_one, questions),
-                           strict=True))
+    found = asyncio.run(_run_all(root, questions, jobs))
+    results = dict(zip([q.slug for q in questions], found, strict=True))
     out = root / "build" / "compat" / f"{name}.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps({

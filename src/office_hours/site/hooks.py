@@ -80,6 +80,10 @@ def _by_topic(config: MkDocsConfig) -> dict[str, list[Question]]:
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
     _state.clear()
+    config.extra["social"] = [{  # the footer's link, from mkdocs.yml's one `repository` setting
+        "icon": "fontawesome/brands/github", "name": "Source, demos and issues",
+        "link": f"https://github.com/{config.extra['repository']}",
+    }]
     questions = _questions(config)
     by_topic = _by_topic(config)
     config["nav"] = [
