@@ -72,13 +72,14 @@ def test_every_question_has_an_answer_page_and_an_executed_demo_page(site):
 @pytest.mark.parametrize("question", QUESTIONS, ids=SLUGS)
 def test_answer_page_shows_every_claim_verified(site, question):
     page = (site / "questions" / question.slug / "index.html").read_text(encoding="utf-8")
-    box = page[page.index('class="admonition success oh-claims"'):]
-    box = box[: box.index("</div>")]
+    box = page[page.index('<details class="success oh-claims">'):]
+    box = box[: box.index("</details>")]
     n = len(question.declared)
-    assert f"{n} of {n} claims hold" in box
-    assert box.count("<li>✓") == n and "✗" not in box
+    assert f"<summary>✓ {n} of {n} claims checked by the demo · " in box
+    assert box.count('<span class="oh-claim__mark">✓</span>') == n and "✗" not in box
     for cid in question.declared:
-        assert f'<code class="oh-claim__id">{cid}</code>' in box
+        assert f'<li id="claim-{cid}" class="oh-claim-row">' in box
+    assert box.count("Measured: ") == n and box.count(", needs ") >= n
     assert f'href="../../demos/{question.slug}/"' in page
 
 
@@ -109,6 +110,12 @@ def test_claims_json_lists_every_declared_claim(site):
         assert entry["title"] == question.title and entry["verified"]
         assert [c["id"] for c in entry["claims"]] == list(question.declared)
         assert all(c["passed"] for c in entry["claims"])
+        for c in entry["claims"]:  # what was measured, the bound it was held to, the seeds
+            assert c["url"] == f"{SITE_URL}questions/{question.slug}/#claim-{c['id']}"
+            assert c["checks"] and c["runs"] == max(len(k["measured"]) for k in c["checks"])
+            for k in c["checks"]:
+                assert k["measured"] and k["op"] in ("<", "<=", ">", ">=", "==", "in")
+                assert k["bound"] is not None and k["held"] == len(k["measured"])
         assert entry["seconds"] > 0 and entry["versions"]["torch"].startswith("2.13.0")
 
 
