@@ -446,7 +446,7 @@ claim(
     check(
         list(seg_table["silhouette"] - seg_table["silhouette, Gaussian"]),
         "<",
-        0.02,
+        0,
         "silhouette minus the Gaussian cloud's",
     ),
 )

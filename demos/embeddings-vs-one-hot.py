@@ -263,10 +263,6 @@ claim("lookup-is-faster", big["speed-up"].to_numpy(), ">=", 100,
       what="speed-up at n = 50,000, per round")
 value("speedup-lo", big["speed-up"].min(), "{:,.0f}")
 value("speedup-hi", big["speed-up"].max(), "{:,.0f}")
-value("lookup-ms-lo", big["lookup ms"].min(), "{:.3f}")
-value("lookup-ms-hi", big["lookup ms"].max(), "{:.3f}")
-value("matmul-ms-lo", big["one-hot matmul ms"].min(), "{:,.0f}")
-value("matmul-ms-hi", big["one-hot matmul ms"].max(), "{:,.0f}")
 value("onehot-mb", input_mb, "{:,.0f}")
 value("index-kb", index_kb, "{:.0f}")
 

@@ -241,7 +241,6 @@ value("gru-params-tied", n_params / 1e3, "{:.0f} k")
 value("gru-params-untied", (n_params + net.decoder.weight.numel()) / 1e3, "{:.0f} k")
 log = train_lm(net, train_ids, num_steps=NUM_STEPS, batch_size=64, bptt=32, lr=2e-2)
 value("gru-passes", log.epochs, "{:.2f}")
-value("gru-seconds", log.seconds, "{:.0f}")
 word_lm = NeuralLM(net, start_token=vocab.stoi[EOS])
 gru = word_lm.score(valid_ids)  # per-token float64 log p, argmax hits, mean F.cross_entropy
 ppl["GRU"] = perplexity_from_log_probs(gru.log_p)

@@ -12,15 +12,16 @@
 #
 # **Short answer:** structured (tabular) data is a table with a fixed schema: every row is one
 # observation with the same named fields, and each column has its *own* meaning, type and unit.
-# The order of the columns carries no information. Unstructured data (pixels, audio samples,
+# Each column is used by its name, so a model does not need the columns' order (a file may
+# still list related columns together for human readers). Unstructured data (pixels, audio samples,
 # tokens) is many values of *one* kind whose meaning lies in their arrangement. The file format
 # decides neither: a CSV of pixel columns is still an image.
 #
 # This demo puts real data of both kinds side by side and checks the claims
 # `digits-neighbours-correlate`, `wine-order-not-extreme`, `column-permutation-invariance`,
 # `pixel-shift-breaks-tabular-model` and `text-order-carries-information`. Every claim that rests
-# on a random draw (a permutation, a split, a shuffle) is checked on five seeds, and the two that
-# rest on one dataset's correlations on 200 bootstrap resamples of its rows.
+# on a random draw (a permutation, a split, a shuffle) is checked on five seeds, and the digits'
+# neighbour correlations on 200 bootstrap resamples of the images.
 
 # %%
 # Setup: everything here runs in a few seconds on one core.
