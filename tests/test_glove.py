@@ -349,3 +349,13 @@ def test_evaluate_similarity_matches_gensim(tmp_path):
 def test_nearest_excludes_the_word_itself():
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
     assert nearest(vectors, ["a", "b", "c"], "a", k=2) == ["b", "c"]
+
+
+def test_word_vocab_comes_from_the_corpus_alone():
+    from office_hours.models.text import word_tokens, word_vocab
+
+    docs = [word_tokens("The cat, the dog; the cat!"), ["dog", "tiger"]]
+    assert docs[0] == ["the", "cat", "the", "dog", "the", "cat"]
+    vocab = word_vocab(docs, min_count=2)
+    assert vocab.itos == ["<unk>", "the", "cat", "dog"]  # by count, ties alphabetical
+    assert "tiger" not in vocab
