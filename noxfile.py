@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import sys
 from pathlib import Path
 
@@ -80,6 +81,30 @@ def bench(session: nox.Session) -> None:
     """Run the benchmarks and print a table (`-- --json FILE` also writes JSON)."""
     install(session, "bench")
     session.run("python", "benchmarks/run.py", *session.posargs, env=ENV)
+
+
+@nox.session(default=False)
+def compat(session: nox.Session) -> None:
+    """Run every demo at the newest and at the lowest allowed versions; fail on a claim that
+    holds at the pin but not across the range (`-- newest` or `-- lowest` for one end)."""
+    install(session, "docs")
+    session.run("python", "-m", "office_hours.site.build", env=ENV)  # the pinned column
+    constraints = ROOT / "build" / "compat" / "lowest-constraints.txt"
+    constraints.parent.mkdir(parents=True, exist_ok=True)
+    constraints.write_text(session.run(
+        "python", "-m", "office_hours.site.compat", "constraints", silent=True))
+    ends = session.posargs or ["newest", "lowest"]
+    for end in ends:
+        venv = ROOT / "build" / "compat" / f"venv-{end}"
+        shutil.rmtree(venv, ignore_errors=True)  # fresh every time: what a new student gets
+        session.run(sys.executable, "-m", "venv", str(venv), external=True)
+        pip = [str(venv / "bin" / "python"), "-m", "pip", "install", "--quiet"]
+        session.run(*pip, "--upgrade", "pip", external=True)
+        extra = ["--constraint", str(constraints)] if end == "lowest" else ["--upgrade"]
+        session.run(*pip, *extra, "-e", ".[demos,site]", external=True)
+        session.run(str(venv / "bin" / "python"), "-m", "office_hours.site.compat", "run", end,
+                    env=ENV, external=True)
+    session.run("python", "-m", "office_hours.site.compat", "report", *ends, env=ENV)
 
 
 @nox.session(python=False, default=False)

@@ -16,6 +16,8 @@ def test_new_question_skeleton_builds_and_its_example_claim_holds(tmp_path, root
     assert set(question.declared) == {"example-claim"}
     record = build.build_demos(tmp_path, log=lambda *_: None)["what-is-dropout"]
     assert [c["id"] for c in record.claims if c["passed"]] == ["example-claim"]
+    assert set(record.values) == {"mean-rating"}
+    assert "{{ mean-rating }}" in page.read_text()
 
 
 def test_new_refuses_bad_slugs_and_overwrites(tmp_path):

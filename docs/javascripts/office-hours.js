@@ -13,3 +13,12 @@ document$.subscribe(({ body }) => {
     });
   }
 });
+
+// The claims box is one line until opened; an address naming a claim (#claim-<id>) opens it.
+function openNamedClaim() {
+  const target = location.hash.startsWith("#claim-") && document.getElementById(location.hash.slice(1));
+  const box = target && target.closest("details");
+  if (box) { box.open = true; target.scrollIntoView(); }
+}
+document$.subscribe(openNamedClaim);
+window.addEventListener("hashchange", openNamedClaim);

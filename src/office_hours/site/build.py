@@ -34,7 +34,8 @@ import yaml
 from packaging.requirements import Requirement
 
 from office_hours import data
-from office_hours.claims import ClaimResult, claims_in_notebook, format_value
+from office_hours.claims import ClaimResult, claims_in_notebook, constant_claims, values_in_notebook
+from office_hours.site import history
 
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 VERSIONS_SHOWN = ("python", "torch", "numpy", "pandas", "scikit-learn")
@@ -72,6 +73,7 @@ class DemoRecord:
     executed_at: str
     versions: dict[str, str]
     claims: list[dict[str, Any]] = field(default_factory=list)
+    values: dict[str, dict[str, Any]] = field(default_factory=dict)  #: name -> {value, text}
     cached: bool = False
 
 
@@ -221,9 +223,7 @@ def check_claims(question: Question, results: Sequence[ClaimResult]) -> None:
         f"claim '{cid}' is checked by the demo but not declared in the page's front matter"
         for cid in checked - question.declared.keys()
     ]
-    problems += [
-        f"claim '{r.id}' did not hold (measured: {r.value})" for r in results if not r.passed
-    ]
+    problems += [f"claim '{r.id}' did not hold ({r.shown})" for r in results if not r.passed]
     if problems:
         raise BuildError(f"Question '{question.title}' ({question.slug}): " + "; ".join(problems))
 
@@ -239,10 +239,15 @@ def run_one(question: Question, key: str, deps: dict[str, str], out: Path) -> De
     nb, seconds = execute(question)
     results = claims_in_notebook(nb)
     check_claims(question, results)
+    try:
+        values = values_in_notebook(nb)
+    except ValueError as error:
+        raise BuildError(f"Question '{question.title}' ({question.slug}): {error}") from None
     record = DemoRecord(
         slug=question.slug, key=key, seconds=round(seconds, 2),
         executed_at=datetime.now(UTC).isoformat(timespec="seconds"),
-        versions=_versions(deps), claims=[asdict(r) for r in results],
+        versions=_versions(deps), claims=[r.record() for r in results],
+        values={name: {"value": v.value, "text": v.text} for name, v in values.items()},
     )
     (out / "notebooks").mkdir(parents=True, exist_ok=True)
     (out / "demos").mkdir(parents=True, exist_ok=True)
@@ -279,11 +284,17 @@ def build_demos(
     src = source_digest(root)
     records: dict[str, DemoRecord] = {}
     todo: list[tuple[Question, str]] = []
+    constant = [
+        f"demos/{q.slug}.py {problem}: a claim must be able to fail"
+        for q in questions for problem in constant_claims(q.demo.read_text(encoding="utf-8"))
+    ]
+    if constant:
+        raise BuildError("\n".join(constant))
     for question in questions:
         key = cache_key(question.demo, src, deps)
         previous = load_record(out, question.slug)
         if previous is not None and previous.key == key and not force:
-            check_claims(question, [ClaimResult(**c) for c in previous.claims])
+            check_claims(question, [ClaimResult.from_record(c) for c in previous.claims])
             previous.cached = True
             records[question.slug] = previous
         else:
@@ -299,6 +310,7 @@ def build_demos(
             for slug, future in futures.items():
                 try:
                     records[slug] = future.result()
+                    history.append(out, asdict(records[slug]))
                     log(f"  executed {slug} in {records[slug].seconds:.1f} s")
                 except BuildError as error:
                     failures.append(str(error))
@@ -314,8 +326,7 @@ def print_claims(records: dict[str, DemoRecord]) -> None:
         state = "cached" if record.cached else "executed"
         print(f"\n{record.slug} ({state}, {record.seconds:.1f} s)")
         for c in record.claims:
-            value = "" if c["value"] is None else f"  {format_value(c['value'])}"
-            print(f"  {'✓' if c['passed'] else '✗'} {c['id']}{value}")
+            print(f"  {'✓' if c['passed'] else '✗'} {c['id']}: {c['shown']}")
 
 
 def stage_for_site(root: Path, records: dict[str, DemoRecord]) -> None:
@@ -378,6 +389,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         records = build_demos(root, only=args.slugs, jobs=args.jobs, force=args.force)
         print_claims(records)
+        executed = [asdict(r) for r in records.values() if not r.cached]
+        table = history.drift_table(history.drift(history.load(root / "build"), executed))
+        if table:
+            print("\n" + table)
         if not args.slugs:
             stage_for_site(root, records)
         if args.site:

@@ -26,7 +26,8 @@ related: []
 
 # {title}
 
-The short answer, in a paragraph.
+The short answer, in a paragraph. Numbers the demo measures are never typed: the demo records
+them with `value()` and the page writes the name, e.g. the mean rating is {{{{ mean-rating }}}}.
 
 ## The answer
 
@@ -64,7 +65,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 import torch
 
-from office_hours.claims import claim
+from office_hours.claims import claim, value
 from office_hours.data import movielens
 from office_hours.figures import show
 
@@ -87,11 +88,12 @@ print(f"{{len(ratings):,}} ratings")
 
 # %%
 mean_rating = ratings["rating"].mean()
+value("mean-rating", mean_rating, "{{:.2f}}")  # the page writes {{{{ mean-rating }}}}
 fig, ax = plt.subplots(figsize=(6, 3.5))
 ax.hist(ratings["rating"], bins=10)
 ax.set(xlabel="rating", ylabel="count")
-show(fig, alt="Histogram of MovieLens ratings: most are between 3 and 4 stars.")
-claim("example-claim", 3.0 < mean_rating < 4.0, value=round(mean_rating, 3))
+show(fig, alt=f"Histogram of MovieLens ratings; their mean is {{mean_rating:.2f}} stars.")
+claim("example-claim", mean_rating, "in", (3.0, 4.0))
 
 # %% [markdown]
 # ## What this shows
