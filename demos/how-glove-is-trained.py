@@ -285,6 +285,7 @@ vocab = word_vocab(text_docs, min_count=5)
 ids = encode_docs(text_docs, vocab.stoi)
 X_text = cooccurrence(ids, len(vocab), window=15)
 wordsim, simlex = load_similarity("wordsim353"), load_similarity("simlex999")
+value("text-docs", len(text_docs), "{:,}")
 value("text-tokens", sum(map(len, text_docs)), "{:,}")
 value("text-kept", sum(map(len, ids)), "{:,}")
 value("text-vocab", len(vocab) - 1, "{:,}")  # without <unk>, which never occurs
