@@ -1,34 +1,59 @@
-"""GloVe (office_hours.models.glove) against gensim's word2vec and an SVD of PPMI, on one corpus.
+"""GloVe (office_hours.models.glove) against word2vec skip-gram (gensim) and an SVD of PPMI.
 
-Data (fixed, documented; ``office_hours.models.text.imdb_lee_corpus``, shared with the demo
-``how-glove-is-trained``): the 1,000 IMDB sample reviews plus gensim's Lee news corpus
-(``lee_background.cor``), both tokenized with ``office_hours.models.text.tokenize`` (words only),
-one document per review or story, about 308k tokens. Vocabulary: the 1,000 most frequent
-words plus every WordSim-353 / SimLex-999 word seen at least 5 times (about 1,550 words);
-other tokens are dropped from the stream, as GloVe's ``-max-vocab`` does. Every method sees
-this same token stream.
+Corpus (default): ``office_hours.models.text.imdb_lee_corpus``, the 1,000 IMDB sample reviews
+plus gensim's 300 Lee news stories, about 308k words, shared with the demo
+``how-glove-is-trained``; or ``--corpus FILE``, one document a line, lowercase tokens separated
+by spaces. Vocabulary: the corpus's words seen at least 5 times (``word_vocab``; nothing is
+added for the evaluation), other tokens dropped from the stream as ``glove``'s ``vocab_count
+-min-count 5`` does. Every method sees this same token stream and vocabulary.
 
-- GloVe: co-occurrences with a window of 10 and 1/d weights; d = 50, x_max = 10, AdaGrad
-  lr 0.05, 100 full-batch steps (one V×V matrix product per step). Throughput is
-  non-zeros per second, nnz × steps / seconds. A second row times the per-cell path
-  (two embedding rows gathered per cell, batches of 65,536) for 2 epochs.
-- word2vec: gensim ``Word2Vec`` skip-gram with negative sampling, d = 50, window 10,
-  5 epochs, ``workers=1``, seed 0. Throughput is corpus words × epochs / seconds.
-- SVD of PPMI: the same X, context smoothing 0.75, truncated SVD with k = 50.
+Each method at its authors' settings for a small corpus, with equal passes:
 
-Quality is Spearman's ρ between cosine similarity and the human ratings of WordSim-353 and
-SimLex-999 (pairs with an out-of-vocabulary word skipped; about half of them). Timings are
-single runs with one thread on a shared machine.
+- GloVe: ``stanfordnlp/GloVe`` ``demo.sh`` (its small-corpus example, text8): window 15 with
+  1/d weights, d = 50, x_max = 10, 15 iterations; lr 0.05, alpha 3/4 (``glove.c``).
+- word2vec: skip-gram with negative sampling (gensim ``Word2Vec(sg=1)``), d = 50, window 10
+  ("for skip-gram usually around 10", ``tmikolov/word2vec`` ``ProjectHome.md``), 5 negative
+  samples and subsampling 1e-3 (``word2vec.c``'s ``demo-word.sh``), 15 epochs: the same
+  number of passes over the data as GloVe's iterations. ``workers=1``.
+- SVD of PPMI (Levy, Goldberg & Dagan 2015): GloVe's X, context-distribution smoothing 0.75,
+  no shift, U·sqrt(S) with k = 50 (their recommended eigenvalue weighting 0.5).
+
+Quality: Spearman's ρ between cosine similarity and the human ratings of WordSim-353 and
+SimLex-999, on the pairs whose two words are in the vocabulary (their number is a row), as
+the mean and sample standard deviation over 5 seeds (GloVe, word2vec) and over 50 seeds of
+random Gaussian vectors (the level that carries no information). Speed: GloVe's cell updates
+per second and word2vec's words per second, CPU time of one thread.
+
+``scaling_rows()``: the cost of GloVe as the corpus grows. The pool is the default corpus plus
+Tiny Shakespeare's words (``office_hours.data.tiny_shakespeare``, one document per speech),
+documents in a fixed random order; rows at 1×, 2× and 4× tokens (a quarter, a half and all of
+it), each in a fresh process: tokens, vocabulary, nnz(X), seconds to count X and to train
+(15 epochs), the process's peak RSS (interpreter and libraries included), and the peak of the
+memory allocated while counting and training (``tracemalloc``, which sees numpy's arrays).
+Counting makes one vectorised pass per distance over the tokens and then sums duplicate pairs
+by sorting: its time grows with the tokens, a little faster than linearly. Training makes 15
+updates per non-zero cell: its time grows with nnz, a little faster than linearly as V and
+cache misses grow. nnz grows more slowly than the tokens (repeated pairs add to existing
+cells; the paper, §3.2, models nnz ∝ |C|^0.8), here only slightly more slowly. The allocated
+memory grows about linearly with the tokens: counting briefly holds every in-window pair of
+tokens before summing them (O(tokens × window)), which is the peak; training holds the cells
+(O(nnz)) and the tables (O(V·d)). No V×V array is built anywhere.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
+import resource
+import subprocess
+import sys
 import time
+import tracemalloc
+from pathlib import Path
 
 import numpy as np
-import torch
 
-from office_hours.data import load_similarity
+from office_hours.data import load_similarity, tiny_shakespeare
 from office_hours.models.glove import (
     cooccurrence,
     encode_docs,
@@ -36,98 +61,161 @@ from office_hours.models.glove import (
     svd_ppmi,
     train_glove,
 )
-from office_hours.models.text import imdb_lee_corpus
+from office_hours.models.text import imdb_lee_corpus, word_tokens, word_vocab
 
-BENCHMARK = "IMDB + Lee (308k tokens), window 10, d=50"
-N_FACTORS, WINDOW, TOP_WORDS, MIN_COUNT = 50, 10, 1000, 5
+N_FACTORS, MIN_COUNT, EPOCHS = 50, 5, 15
+GLOVE = {"window": 15, "x_max": 10.0}  # demo.sh; lr 0.05 and alpha 0.75 are glove.c's defaults
+WORD2VEC = {"sg": 1, "window": 10, "negative": 5, "sample": 1e-3}
+SEEDS, RANDOM_SEEDS = range(5), range(50)
+SIMILARITY = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999"}
 
 
-def _quality(vectors: np.ndarray, stoi: dict[str, int]) -> dict[str, float]:
+def read_corpus(corpus_file: Path) -> list[list[str]]:
+    """One document a line, tokens separated by spaces."""
+    with open(corpus_file, encoding="utf8") as fh:
+        return [line.split() for line in fh]
+
+
+def similarity(vectors: np.ndarray, stoi: dict[str, int]) -> dict[str, dict[str, float]]:
+    """:func:`evaluate_similarity` on each benchmark."""
     return {
-        name: evaluate_similarity(vectors, stoi, load_similarity(name))["spearman"]
-        for name in ("wordsim353", "simlex999")
+        name: evaluate_similarity(vectors, stoi, load_similarity(key))
+        for name, key in SIMILARITY.items()
     }
 
 
-def _rows(implementation: str, seconds: float, speed: tuple[str, float], quality: dict) -> list:
-    rows = [{"implementation": implementation, "metric": speed[0], "value": speed[1]}]
-    rows += [
-        {"implementation": implementation, "metric": f"{name} Spearman", "value": rho}
-        for name, rho in quality.items()
-    ]
-    return [{"benchmark": BENCHMARK, **r, "seconds": seconds} for r in rows]
-
-
-def run() -> list[dict]:
+def run(corpus_file: Path | None = None) -> list[dict]:
+    """GloVe, word2vec and SVD-PPMI on one corpus: quality, pairs scored, speed."""
     from gensim.models import Word2Vec
 
-    torch.set_num_threads(1)
-    docs, vocab = imdb_lee_corpus(top_words=TOP_WORDS, min_count=MIN_COUNT)
+    docs = read_corpus(corpus_file) if corpus_file else imdb_lee_corpus()
+    vocab = word_vocab(docs, MIN_COUNT)
     ids = encode_docs(docs, vocab.stoi)
     n_tokens = int(sum(len(d) for d in ids))
-    rows = []
+    corpus = corpus_file.name if corpus_file else "IMDB + Lee"
+    benchmark = f"{corpus}: {n_tokens:,} tokens, V={len(vocab):,}, d={N_FACTORS}"
+    rows: list[dict] = []
 
-    start = time.perf_counter()
-    X = cooccurrence(ids, len(vocab), window=WINDOW)
-    seconds = time.perf_counter() - start
-    rows.append(
-        {"benchmark": BENCHMARK, "implementation": "office_hours cooccurrence",
-         "metric": "tokens/s", "value": n_tokens / seconds, "seconds": seconds}
-    )
+    def add(implementation: str, metric: str, value: float, seconds: float) -> None:
+        rows.append({"benchmark": benchmark, "implementation": implementation,
+                     "metric": metric, "value": value, "seconds": seconds})  # fmt: skip
 
-    num_epochs = 100
-    start = time.perf_counter()
-    model, _ = train_glove(X, n_factors=N_FACTORS, num_epochs=num_epochs, x_max=10.0, seed=0)
-    seconds = time.perf_counter() - start
-    rows += _rows(
-        "office_hours GloVe (full batch, AdaGrad)",
-        seconds,
-        ("non-zeros/s", X.nnz * num_epochs / seconds),
-        _quality(model.vectors().numpy(), vocab.stoi),
-    )
+    def add_seeds(implementation: str, runs: list[dict], seconds: float) -> None:
+        """Mean and sample sd over the seeds of each benchmark's ρ."""
+        for name in SIMILARITY:
+            rhos = np.array([r[name]["spearman"] for r in runs])
+            add(implementation, f"{name} ρ, mean of {len(runs)} seeds", rhos.mean(), seconds)
+            add(implementation, f"{name} ρ, sd of {len(runs)} seeds", rhos.std(ddof=1), seconds)
 
-    start = time.perf_counter()
-    train_glove(X, n_factors=N_FACTORS, num_epochs=2, x_max=10.0, batch_size=65536, seed=0)
-    seconds = time.perf_counter() - start
-    rows.append(
-        {"benchmark": BENCHMARK, "implementation": "office_hours GloVe (per-cell, batch 65536)",
-         "metric": "non-zeros/s", "value": X.nnz * 2 / seconds, "seconds": seconds}
-    )
+    start = time.process_time()
+    X = cooccurrence(ids, len(vocab), window=GLOVE["window"])
+    add("office_hours cooccurrence", "non-zero cells", X.nnz, time.process_time() - start)
+
+    glove_runs, glove_seconds = [], []
+    for seed in SEEDS:
+        start = time.process_time()
+        model, costs = train_glove(X, N_FACTORS, EPOCHS, x_max=GLOVE["x_max"], seed=seed)
+        glove_seconds.append(time.process_time() - start)
+        glove_runs.append(similarity(model.vectors(), vocab.stoi))
+    glove = f"office_hours GloVe ({EPOCHS} epochs, window {GLOVE['window']}, x_max 10)"
+    add_seeds(glove, glove_runs, float(np.mean(glove_seconds)))
+    fastest = min(glove_seconds)
+    add(glove, "cell updates/s (one thread)", X.nnz * EPOCHS / fastest, fastest)
+    add(glove, f"glove.c's cost after {EPOCHS} epochs (last seed)", costs[-1], glove_seconds[-1])
+    for name, result in glove_runs[0].items():
+        add("(evaluation)", f"{name} pairs scored", result["n_pairs"], 0.0)
 
     sentences = [vocab.decode(doc) for doc in ids]
-    epochs = 5
-    start = time.perf_counter()
-    w2v = Word2Vec(
-        sentences, vector_size=N_FACTORS, window=WINDOW, min_count=1, sg=1, workers=1,
-        seed=0, epochs=epochs,
-    )
-    seconds = time.perf_counter() - start
-    rows += _rows(
-        "gensim Word2Vec (skip-gram, 5 epochs)",
-        seconds,
-        ("words/s", n_tokens * epochs / seconds),
-        _quality(w2v.wv.vectors, w2v.wv.key_to_index),
-    )
+    w2v_runs, w2v_seconds = [], []
+    for seed in SEEDS:
+        start = time.process_time()
+        w2v = Word2Vec(sentences, vector_size=N_FACTORS, min_count=1, workers=1, seed=seed,
+                       epochs=EPOCHS, **WORD2VEC)  # fmt: skip
+        w2v_seconds.append(time.process_time() - start)
+        w2v_runs.append(similarity(w2v.wv.vectors, w2v.wv.key_to_index))
+    word2vec = f"gensim Word2Vec (skip-gram, {EPOCHS} epochs, window 10, 5 negatives)"
+    add_seeds(word2vec, w2v_runs, float(np.mean(w2v_seconds)))
+    fastest = min(w2v_seconds)
+    add(word2vec, "words/s (one thread)", n_tokens * EPOCHS / fastest, fastest)
 
-    start = time.perf_counter()
+    start = time.process_time()
     vectors = svd_ppmi(X, n_factors=N_FACTORS)
-    seconds = time.perf_counter() - start
-    rows += _rows(
-        "office_hours SVD of PPMI (scipy svds)",
-        seconds,
-        ("non-zeros/s", X.nnz / seconds),
-        _quality(vectors, vocab.stoi),
-    )
+    seconds = time.process_time() - start
+    for name, result in similarity(vectors, vocab.stoi).items():
+        add("office_hours SVD of PPMI (same X, cds 0.75)", f"{name} ρ", result["spearman"], seconds)
 
-    random_vectors = np.random.default_rng(0).standard_normal((len(vocab), N_FACTORS))
-    rows += [
-        {"benchmark": BENCHMARK, "implementation": "random vectors (seed 0)",
-         "metric": f"{name} Spearman", "value": rho, "seconds": 0.0}
-        for name, rho in _quality(random_vectors, vocab.stoi).items()
+    shape = (len(vocab), N_FACTORS)
+    random_runs = [
+        similarity(np.random.default_rng(seed).standard_normal(shape), vocab.stoi)
+        for seed in RANDOM_SEEDS
     ]
+    add_seeds("random Gaussian vectors", random_runs, 0.0)
+    return rows
+
+
+def scaling_pool() -> list[list[str]]:
+    """IMDB + Lee plus Tiny Shakespeare's words (one document per speech), in a fixed
+    random order."""
+    pool = [*imdb_lee_corpus(), *map(word_tokens, tiny_shakespeare().split("\n\n"))]
+    return [pool[k] for k in np.random.default_rng(0).permutation(len(pool))]
+
+
+def scaling_row(scale: int) -> dict:
+    """GloVe's cost on the first ``scale``/4 of the pool's tokens (run in a fresh process)."""
+    pool = scaling_pool()
+    cumulative = np.cumsum([len(doc) for doc in pool])
+    docs = pool[: int(np.searchsorted(cumulative, cumulative[-1] * scale / 4)) + 1]
+    vocab = word_vocab(docs, MIN_COUNT)
+    ids = encode_docs(docs, vocab.stoi)
+    tracemalloc.start()
+    start = time.process_time()
+    X = cooccurrence(ids, len(vocab), window=GLOVE["window"])
+    count_seconds = time.process_time() - start
+    start = time.process_time()
+    train_glove(X, N_FACTORS, EPOCHS, x_max=GLOVE["x_max"])
+    train_seconds = time.process_time() - start
+    allocated = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return {
+        "tokens": int(sum(map(len, ids))), "vocab": len(vocab), "nnz": X.nnz,
+        "count_seconds": count_seconds, "train_seconds": train_seconds,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB (Linux)
+        "allocated_mib": allocated / 2**20,
+    }  # fmt: skip
+
+
+def scaling_rows() -> list[dict]:
+    """Rows at 1×, 2× and 4× the corpus: tokens, V, nnz, time to count and train, memory."""
+    train_glove(cooccurrence([np.array([0, 1])], 2), 2, 1)  # compile (or load) before timing
+    rows = []
+    for scale in (1, 2, 4):
+        command = [sys.executable, __file__, "--scaling-row", str(scale)]
+        r = json.loads(subprocess.run(command, capture_output=True, text=True, check=True).stdout)
+        benchmark = f"GloVe cost at {scale}× (IMDB + Lee + Tiny Shakespeare, window 15, d=50)"
+        for metric, value, seconds in [
+            ("tokens", r["tokens"], 0.0),
+            ("vocabulary", r["vocab"], 0.0),
+            ("non-zero cells", r["nnz"], 0.0),
+            ("count X: tokens/s", r["tokens"] / r["count_seconds"], r["count_seconds"]),
+            (f"train {EPOCHS} epochs: cell updates/s", r["nnz"] * EPOCHS / r["train_seconds"],
+             r["train_seconds"]),
+            ("peak RSS of the process (MiB)", r["peak_rss_mib"], 0.0),
+            ("peak allocated, count + train (MiB)", r["allocated_mib"],
+             r["count_seconds"] + r["train_seconds"]),
+        ]:  # fmt: skip
+            rows.append({"benchmark": benchmark, "implementation": "office_hours GloVe",
+                         "metric": metric, "value": value, "seconds": seconds})  # fmt: skip
     return rows
 
 
 if __name__ == "__main__":
-    for row in run():
-        print(row)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--corpus", type=Path, help="one document a line, tokens split by spaces")
+    parser.add_argument("--scaling", action="store_true", help="also the 1×, 2×, 4× rows")
+    parser.add_argument("--scaling-row", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.scaling_row:
+        print(json.dumps(scaling_row(args.scaling_row)))
+    else:
+        for row in [*run(args.corpus), *(scaling_rows() if args.scaling else [])]:
+            print(row)

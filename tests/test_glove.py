@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import math
+import subprocess
+import sys
+import textwrap
 
 import numpy as np
 import pandas as pd
@@ -10,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 import torch
 
+from office_hours.models import glove
 from office_hours.models.glove import (
     GloVe,
     cooccurrence,
@@ -58,19 +62,21 @@ def test_cooccurrence_matches_loop_on_random_corpus():
     X = cooccurrence(docs, 7, window=4)
     assert sp.issparse(X)
     assert (X != X.T).nnz == 0  # exactly symmetric, not just up to rounding
-    np.testing.assert_allclose(X.toarray(), cooccurrence_reference(docs, 7, 4), rtol=0, atol=1e-12)
+    reference = cooccurrence_reference(docs, 7, 4)
+    assert sp.issparse(reference)
+    np.testing.assert_allclose(X.toarray(), reference.toarray(), rtol=0, atol=1e-12)
 
 
 def test_cooccurrence_without_distance_weighting_counts_pairs():
     X = cooccurrence([np.array([0, 1, 0])], 2, window=2, distance_weighting=False).toarray()
     assert X.tolist() == [[2.0, 2.0], [2.0, 0.0]]
     reference = cooccurrence_reference([[0, 1, 0]], 2, window=2, distance_weighting=False)
-    assert reference.tolist() == X.tolist()
+    assert reference.toarray().tolist() == X.tolist()
 
 
 def test_cooccurrence_reference_toy_sentence():
     # a b c, window 2: neighbours add 1, a-c (two apart) adds 1/2, in both directions
-    assert cooccurrence_reference([[0, 1, 2]], 3, window=2).tolist() == [
+    assert cooccurrence_reference([[0, 1, 2]], 3, window=2).toarray().tolist() == [
         [0.0, 1.0, 0.5],
         [1.0, 0.0, 1.0],
         [0.5, 1.0, 0.0],
@@ -92,15 +98,15 @@ def test_zero_cells_are_not_training_examples():
     X = sp.csr_matrix(([0.0, 2.0, 0.5], ([0, 0, 1], [0, 1, 1])), shape=(2, 2))
     assert X.nnz == 3
     i, j, x = nonzero_cells(X)
-    assert sorted(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (1, 1)]
-    assert torch.all(x > 0)
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == [(0, 1), (1, 1)]
+    assert np.all(x > 0)
 
 
 def tiny_problem():
     rng = np.random.default_rng(1)
     dense = rng.exponential(3.0, size=(6, 6)) * (rng.random((6, 6)) < 0.5)
     dense = dense + dense.T
-    model = GloVe(6, 3, seed=0).double()
+    model = GloVe(6, 3, rng=0)
     with torch.no_grad():
         for p in model.parameters():
             p.copy_(torch.from_numpy(rng.normal(0, 0.5, size=p.shape)))
@@ -128,12 +134,10 @@ def loss_and_grad_loop(X, W, Wc, b, bc, x_max, alpha):
     return J, gW, gWc, gb, gbc
 
 
-@pytest.mark.parametrize("all_cells", [False, True])
-def test_loss_and_gradient_match_plain_loop(all_cells):
+def test_loss_and_gradient_match_plain_loop():
     X, model = tiny_problem()
-    i, j, x = nonzero_cells(X, dtype=torch.float64)
-    pred = model.forward_all(i, j) if all_cells else model(i, j)
-    loss = glove_loss(pred, x, x_max=4.0, alpha=0.75)
+    i, j, x = (torch.from_numpy(a) for a in nonzero_cells(X))
+    loss = glove_loss(model(i, j), x, x_max=4.0, alpha=0.75)
     loss.backward()
     params = [model.w.weight, model.w_ctx.weight, model.b.weight, model.b_ctx.weight]
     J, *grads = loss_and_grad_loop(
@@ -144,21 +148,151 @@ def test_loss_and_gradient_match_plain_loop(all_cells):
         np.testing.assert_allclose(p.grad.numpy(), g, rtol=1e-10, atol=1e-12)
 
 
+def test_initialisation_is_glove_c_uniform():
+    model = GloVe(400, 25, rng=7)
+    tables = [model.w.weight, model.w_ctx.weight, model.b.weight, model.b_ctx.weight]
+    rng = np.random.default_rng(7)
+    for table, width in zip(tables, (25, 25, 1, 1), strict=True):
+        assert table.dtype == torch.float64
+        np.testing.assert_array_equal(table.detach().numpy(), (rng.random((400, width)) - 0.5) / 25)
+        assert table.abs().max() < 0.5 / 25
+
+
 def test_vectors_are_the_sum_of_both_tables():
-    model = GloVe(5, 2, seed=3)
-    assert torch.equal(model.vectors(), model.w.weight.detach() + model.w_ctx.weight.detach())
+    model = GloVe(5, 2, rng=3)
+    expected = (model.w.weight + model.w_ctx.weight).detach().numpy()
+    np.testing.assert_array_equal(model.vectors(), expected)
 
 
-def test_training_is_seeded_and_reduces_loss():
+def glove_c_transliteration(X, n_factors, num_epochs, lr, x_max, alpha, grad_clip, seed, shuffle):
+    """stanfordnlp/GloVe src/glove.c, glove_thread, line by line in plain Python (lists, math).
+
+    The cells are read off the dense matrix row by row; the initial tables and each epoch's
+    permutation come from the same numpy generator draws as train_glove documents.
+    Returns the four tables after each epoch, and the printed cost per epoch.
+    """
+    dense = X.toarray()
+    cells = [(i, j, float(dense[i, j])) for i in range(dense.shape[0]) for j in range(dense.shape[1]) if dense[i, j] != 0]
+    rng = np.random.default_rng(seed)
+    V = dense.shape[0]
+    W, Wc, b, bc = (((rng.random((V, width)) - 0.5) / n_factors).tolist() for width in (n_factors, n_factors, 1, 1))
+    gW, gWc, gb, gbc = ([[1.0] * len(row) for row in table] for table in (W, Wc, b, bc))
+    history, costs = [], []
+    for _ in range(num_epochs):
+        order = rng.permutation(len(cells)).tolist() if shuffle else range(len(cells))
+        cost = 0.0
+        for k in order:
+            i, j, val = cells[k]
+            diff = 0.0
+            for c in range(n_factors):
+                diff += W[i][c] * Wc[j][c]
+            diff += b[i][0] + bc[j][0] - math.log(val)
+            fdiff = diff if val > x_max else math.pow(val / x_max, alpha) * diff
+            if math.isnan(diff) or math.isnan(fdiff) or math.isinf(diff) or math.isinf(fdiff):
+                continue
+            cost += 0.5 * fdiff * diff
+            upd1, upd2 = [0.0] * n_factors, [0.0] * n_factors
+            sum1 = sum2 = 0.0
+            for c in range(n_factors):
+                temp1 = min(max(fdiff * Wc[j][c], -grad_clip), grad_clip) * lr
+                temp2 = min(max(fdiff * W[i][c], -grad_clip), grad_clip) * lr
+                upd1[c] = temp1 / math.sqrt(gW[i][c])
+                upd2[c] = temp2 / math.sqrt(gWc[j][c])
+                sum1 += upd1[c]
+                sum2 += upd2[c]
+                gW[i][c] += temp1 * temp1
+                gWc[j][c] += temp2 * temp2
+            if math.isfinite(sum1) and math.isfinite(sum2):
+                for c in range(n_factors):
+                    W[i][c] -= upd1[c]
+                    Wc[j][c] -= upd2[c]
+            upd_b, upd_bc = fdiff / math.sqrt(gb[i][0]), fdiff / math.sqrt(gbc[j][0])
+            b[i][0] -= upd_b if math.isfinite(upd_b) else 0.0
+            bc[j][0] -= upd_bc if math.isfinite(upd_bc) else 0.0
+            fdiff *= fdiff
+            gb[i][0] += fdiff
+            gbc[j][0] += fdiff
+        history.append([np.array(t) for t in (W, Wc, b, bc)])
+        costs.append(cost / len(cells))
+    return history, costs
+
+
+@pytest.mark.parametrize("shuffle", [False, True])
+@pytest.mark.parametrize(("x_max", "grad_clip"), [(100.0, 100.0), (4.0, 0.002)])
+def test_training_equals_glove_c_transliteration(shuffle, x_max, grad_clip):
+    X, _ = tiny_problem()
+    settings = dict(n_factors=3, lr=0.05, x_max=x_max, alpha=0.75, grad_clip=grad_clip, seed=5)
+    history, costs = glove_c_transliteration(X, num_epochs=3, shuffle=shuffle, **settings)
+    if grad_clip < 0.01:  # the clipped case must really clip, and x_max must cap some cells
+        assert X.max() > x_max
+    for epochs in (1, 2, 3):  # the parameters after each epoch, not just at the end
+        model, model_costs = train_glove(X, num_epochs=epochs, shuffle=shuffle, **settings)
+        tables = [t.weight.detach().numpy() for t in (model.w, model.w_ctx, model.b, model.b_ctx)]
+        for table, expected in zip(tables, history[epochs - 1], strict=True):
+            np.testing.assert_array_equal(table, expected)
+        assert model_costs == costs[:epochs]
+
+
+def test_clipping_changes_the_trajectory():
+    X, _ = tiny_problem()
+    settings = dict(n_factors=3, num_epochs=2, x_max=4.0, seed=5)
+    clipped, _ = train_glove(X, grad_clip=0.002, **settings)
+    unclipped, _ = train_glove(X, **settings)
+    assert np.abs(clipped.vectors() - unclipped.vectors()).max() > 1e-6
+
+
+def test_training_is_seeded_and_reduces_cost():
     rng = np.random.default_rng(0)
     docs = [rng.integers(0, 20, size=50) for _ in range(30)]
     X = cooccurrence(docs, 20, window=5)
-    _, losses_a = train_glove(X, n_factors=5, num_epochs=40, x_max=10, seed=1)
-    _, losses_b = train_glove(X, n_factors=5, num_epochs=40, x_max=10, seed=1)
-    assert losses_a == losses_b
-    assert losses_a[-1] < 0.2 * losses_a[0]
-    _, losses_mb = train_glove(X, n_factors=5, num_epochs=5, x_max=10, batch_size=64, seed=1)
-    assert losses_mb[-1] < losses_mb[0]
+    _, costs_a = train_glove(X, n_factors=5, num_epochs=30, x_max=10, seed=1)
+    _, costs_b = train_glove(X, n_factors=5, num_epochs=30, x_max=10, seed=1)
+    _, costs_c = train_glove(X, n_factors=5, num_epochs=30, x_max=10, seed=2)
+    assert costs_a == costs_b and costs_a != costs_c
+    assert costs_a[-1] < 0.2 * costs_a[0]
+
+
+def test_numba_without_a_writable_cache_still_compiles(monkeypatch):
+    from numba.core import caching
+
+    def not_writable(locator):
+        raise PermissionError(locator.get_cache_path())
+
+    monkeypatch.setattr(caching._CacheLocator, "ensure_cache_path", not_writable)
+
+    def add_one(a):
+        return a + 1
+
+    with pytest.raises(RuntimeError, match="no locator available"):
+        glove.numba.njit(cache=True)(add_one)
+    assert glove._compile(add_one)(1) == 2
+
+
+def test_training_memory_grows_with_nnz_not_v_squared():
+    """At V = 50,000 a dense V×V float64 array would take 20 GB; training must stay far below."""
+    script = textwrap.dedent(
+        """
+        import resource
+        import numpy as np
+        import scipy.sparse as sp
+        from office_hours.models.glove import train_glove
+
+        train_glove(sp.csr_matrix(np.ones((2, 2))), n_factors=2, num_epochs=1)  # load the pass
+        V, nnz = 50_000, 300_000
+        rng = np.random.default_rng(0)
+        X = sp.csr_matrix((rng.random(nnz) * 20 + 1, (rng.integers(0, V, nnz), rng.integers(0, V, nnz))), shape=(V, V))
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        model, costs = train_glove(X, n_factors=10, num_epochs=1)
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        print(X.shape[0], X.nnz, (after - before) * 1024)
+        """
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True, timeout=300)
+    n_words, nnz, extra_bytes = map(int, out.stdout.split())
+    assert n_words == 50_000 and nnz > 299_000
+    bound = 256 * 2**20  # 256 MiB, about 1% of V² · 8 bytes
+    assert extra_bytes < bound
+    assert bound < n_words**2 * 8 / 50
 
 
 def test_ppmi_matches_dense_formula():
@@ -215,3 +349,13 @@ def test_evaluate_similarity_matches_gensim(tmp_path):
 def test_nearest_excludes_the_word_itself():
     vectors = np.array([[1.0, 0.0], [0.9, 0.1], [0.0, 1.0]])
     assert nearest(vectors, ["a", "b", "c"], "a", k=2) == ["b", "c"]
+
+
+def test_word_vocab_comes_from_the_corpus_alone():
+    from office_hours.models.text import word_tokens, word_vocab
+
+    docs = [word_tokens("The cat, the dog; the cat!"), ["dog", "tiger"]]
+    assert docs[0] == ["the", "cat", "the", "dog", "the", "cat"]
+    vocab = word_vocab(docs, min_count=2)
+    assert vocab.itos == ["<unk>", "the", "cat", "dog"]  # by count, ties alphabetical
+    assert "tiger" not in vocab

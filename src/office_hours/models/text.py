@@ -116,31 +116,29 @@ def imdb_token_streams(frame: pd.DataFrame) -> tuple[list[str], list[str]]:
 _WORD_RE = re.compile(r"[a-z0-9']+$")
 
 
-def imdb_lee_corpus(
-    top_words: int = 1000, min_count: int = 5
-) -> tuple[list[list[str]], Vocab]:
-    """The real-text corpus of the GloVe demo and benchmark, and its vocabulary.
+def word_tokens(text: str) -> list[str]:
+    """:func:`tokenize`, keeping only word tokens (letters, digits, apostrophes)."""
+    return [t for t in tokenize(text) if _WORD_RE.match(t)]
 
-    Documents: the 1,000 IMDB sample reviews followed by the 300 stories of gensim's Lee
-    news corpus (``lee_background.cor``, one story per line), each tokenized with
-    :func:`office_hours.models.text.tokenize` and kept to word tokens (letters, digits,
-    apostrophes; punctuation dropped).
 
-    Vocabulary (``<unk>`` first): the ``top_words`` most frequent words seen at least
-    ``min_count`` times, plus every WordSim-353 / SimLex-999 word seen at least
-    ``min_count`` times. Returns all documents unfiltered; :func:`encode_docs` drops the
-    out-of-vocabulary tokens, as GloVe's ``-max-vocab`` does.
+def word_vocab(docs: Iterable[Sequence[str]], min_count: int = 5) -> Vocab:
+    """The words of ``docs`` seen at least ``min_count`` times, most frequent first, after
+    ``<unk>`` (GloVe's ``vocab_count -min-count``, gensim's ``min_count``); from the corpus
+    alone, so any evaluation's out-of-vocabulary words stay out."""
+    return Vocab(Counter(t for doc in docs for t in doc), min_freq=min_count, specials=(UNK,))
+
+
+def imdb_lee_corpus() -> list[list[str]]:
+    """The real-text corpus of the GloVe demo and benchmark: 1,300 documents, 308k words.
+
+    The 1,000 IMDB sample reviews followed by the 300 stories of gensim's Lee news corpus
+    (``lee_background.cor``, one story per line), each tokenized with
+    :func:`word_tokens` (punctuation dropped). Pair it with :func:`word_vocab`.
     """
     from gensim.test.utils import datapath
 
-    from office_hours.data import imdb_sample, load_similarity
+    from office_hours.data import imdb_sample
 
     with open(datapath("lee_background.cor"), encoding="utf8") as fh:
         texts = [*imdb_sample().text, *fh]
-    docs = [[t for t in tokenize(text) if _WORD_RE.match(t)] for text in texts]
-    counts = Counter(t for doc in docs for t in doc)
-    frequent = Vocab(counts, min_freq=min_count, specials=("<unk>",)).itos[1 : top_words + 1]
-    pairs = [load_similarity(name) for name in ("wordsim353", "simlex999")]
-    bench_words = {w for p in pairs for w in (*p.word1, *p.word2) if counts[w] >= min_count}
-    keep = set(frequent) | bench_words
-    return docs, Vocab(Counter({t: counts[t] for t in keep}), specials=("<unk>",))
+    return [word_tokens(text) for text in texts]
