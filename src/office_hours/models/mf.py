@@ -9,9 +9,11 @@ a global mean, a user bias, an item bias and a dot product of ``n_factors`` late
 
 * closed forms in NumPy: :func:`fit_biases` (alternating ridge solves for the biases) and
   :func:`als` (alternating least squares for the factors on the residuals), plus
-  :func:`fold_in` for a new user's factors given fixed item factors;
+  :func:`fold_in` for a new user's factors given fixed item factors, and :func:`svdpp_als`
+  (biases, factors and SVD++'s implicit-feedback term all fitted by exact block solves);
 * gradient descent in PyTorch: :class:`DotBias` (fastai 0.7's ``EmbeddingDotBias``, with an
-  optional sigmoid output range) and :func:`train` (full-batch or large-batch Adam, AdamW or SGD).
+  optional sigmoid output range) and :func:`train` (full-batch or mini-batch Adam, AdamW or SGD,
+  optionally with fastai's one-cycle schedule).
 
 Users and items are addressed by contiguous integer codes (``user_idx``, ``item_idx``) made by
 :func:`encode`. Everything is vectorised: no Python loop runs once per rating or per entity.
@@ -92,16 +94,11 @@ def fit_biases(
 
 
 # --8<-- [start:als]
-def _ridge_rows(
-    rated: sp.csr_matrix, weighted: sp.csr_matrix, F: np.ndarray, lam: float
-) -> np.ndarray:
-    r"""Solve every row's ridge problem at once.
+def _gram_rows(rated: sp.csr_matrix, F: np.ndarray) -> np.ndarray:
+    r"""$F_S^\top F_S$ for each row's column set $S$: ``rated @ (F ⊗ F)``, shape (rows, k, k).
 
-    For each row (entity) $e$: $x_e = (F_S^\top F_S + \lambda I)^{-1} F_S^\top y_S$.
-
-    ``rated`` is the 0/1 matrix of which columns each row (entity) has, ``weighted`` holds the
-    targets $y$ in the same pattern. The Gram matrices are ``rated @ (F ⊗ F)``: one sparse
-    product over the outer products of F's rows, computed in column chunks to bound memory.
+    One sparse product over the outer products of F's rows, computed in column chunks to bound
+    memory.
     """
     n_rows, k = rated.shape[0], F.shape[1]
     gram = np.zeros((n_rows, k * k))
@@ -111,8 +108,31 @@ def _ridge_rows(
         block = F[start : start + chunk]
         outer = (block[:, :, None] * block[:, None, :]).reshape(len(block), k * k)
         gram += rated_cols[:, start : start + chunk] @ outer
-    gram = gram.reshape(n_rows, k, k) + lam * np.eye(k)
+    return gram.reshape(n_rows, k, k)
+
+
+def _ridge_rows(
+    rated: sp.csr_matrix,
+    weighted: sp.csr_matrix,
+    F: np.ndarray,
+    lam: float | np.ndarray,
+    prior: np.ndarray | None = None,
+) -> np.ndarray:
+    r"""Solve every row's ridge problem at once.
+
+    For each row (entity) $e$: $x_e = \arg\min_x \|y_S - F_S x\|^2 + (x - m_e)^\top \Lambda
+    (x - m_e)$, that is $x_e = (F_S^\top F_S + \Lambda)^{-1} (F_S^\top y_S + \Lambda m_e)$, with
+    $\Lambda = $ ``lam`` times the identity (or ``diag(lam)`` for a vector) and prior means
+    $m_e$ = the rows of ``prior`` (zero when None).
+
+    ``rated`` is the 0/1 matrix of which columns each row (entity) has, ``weighted`` holds the
+    targets $y$ in the same pattern.
+    """
+    penalty = np.broadcast_to(np.asarray(lam, dtype=np.float64), (F.shape[1],))
+    gram = _gram_rows(rated, F) + np.diag(penalty)
     rhs = weighted @ F
+    if prior is not None:
+        rhs = rhs + prior * penalty
     return np.linalg.solve(gram, rhs[:, :, None])[:, :, 0]
 
 
@@ -153,6 +173,106 @@ def als(
         Q = _ridge_rows(rated_t, weighted_t, P, lam)
     return P, Q
 # --8<-- [end:als]
+
+
+# --8<-- [start:svdpp]
+@dataclass
+class SVDpp:
+    r"""A fitted SVD++ model (Koren 2008): $\hat r_{ui} = \mu + b_u + b_i + q_i^\top (p_u + z_u)$.
+
+    $z_u = |N(u)|^{-1/2} \sum_{j \in N(u)} y_j$ is the implicit-feedback part of the user's
+    factors: $N(u)$ is the set of items the user rated in the training rows, whatever the
+    ratings were. ``Z`` holds $z_u$ per user, so a user's whole factor vector is ``P + Z``.
+    """
+
+    mu: float
+    b_u: np.ndarray
+    b_i: np.ndarray
+    P: np.ndarray
+    Q: np.ndarray
+    Y: np.ndarray
+    Z: np.ndarray
+
+    def predict(self, user_idx: np.ndarray, item_idx: np.ndarray) -> np.ndarray:
+        r"""$\mu + b_u + b_i + q_i^\top (p_u + z_u)$ for each (user, item) pair."""
+        users = self.P[user_idx] + self.Z[user_idx]
+        dot = np.einsum("nk,nk->n", users, self.Q[item_idx])
+        return self.mu + self.b_u[user_idx] + self.b_i[item_idx] + dot
+
+
+def _implicit_solve(N: sp.csr_matrix, X: np.ndarray, ratio: float) -> np.ndarray:
+    r"""$\arg\min_Y \|X - N Y\|_F^2 + a \|Y\|_F^2 = (N^\top N + a I)^{-1} N^\top X$, exactly.
+
+    Solved on the smaller side of ``N`` (users × items): when there are fewer users it uses the
+    push-through identity $N^\top (N N^\top + a I)^{-1} X$. Memory is O(min(users, items)²).
+    """
+    n_users, n_items = N.shape
+    if n_users <= n_items:
+        kernel = (N @ N.T).toarray() + ratio * np.eye(n_users)
+        return N.T @ np.linalg.solve(kernel, X)
+    kernel = (N.T @ N).toarray() + ratio * np.eye(n_items)
+    return np.linalg.solve(kernel, N.T @ X)
+
+
+def svdpp_als(
+    user_idx: np.ndarray,
+    item_idx: np.ndarray,
+    r: np.ndarray,
+    n_users: int,
+    n_items: int,
+    n_factors: int = 16,
+    lam: float = 15.0,
+    lam_b: float = 5.0,
+    lam_y: float = 100.0,
+    n_sweeps: int = 12,
+    seed: int = 0,
+) -> SVDpp:
+    r"""SVD++ fitted by exact block coordinate descent (alternating least squares).
+
+    Minimises SVD++'s objective
+
+    $$\sum (r_{ui} - \mu - b_u - b_i - q_i^\top (p_u + z_u))^2
+      + \lambda (\|P\|^2 + \|Q\|^2) + \lambda_b (\|b_u\|^2 + \|b_i\|^2) + \lambda_y \|Y\|^2$$
+
+    with $\mu$ the mean rating and $z_u = |N(u)|^{-1/2} \sum_{j \in N(u)} y_j$. Written in
+    $x_u = p_u + z_u$, every block has a closed form, and a sweep solves three in turn:
+
+    1. $(x_u, b_u)$ for every user: a ridge regression on the items rated, features $(q_i, 1)$,
+       whose penalty pulls $x_u$ towards $z_u$ (not 0) and $b_u$ towards 0;
+    2. $Y$: $\min_Y \lambda \sum_u \|x_u - z_u\|^2 + \lambda_y \|Y\|^2$, one linear system
+       (:func:`_implicit_solve`);
+    3. $(q_i, b_i)$ for every item: a ridge regression on its raters' $(x_u, 1)$.
+
+    Each step minimises the objective exactly over its block, so it never increases. Biases
+    start at :func:`fit_biases` (both penalties ``lam_b``), Q at $\mathcal N(0, 0.1^2)$ (seeded),
+    Y at 0. An entity with no training ratings keeps all-zero factors, implicit part and bias.
+    """
+    r = np.asarray(r, dtype=np.float64)
+    biases = fit_biases(user_idx, item_idx, r, n_users, n_items, lam_b, lam_b)
+    mu, b_u, b_i = biases.mu, biases.b_u, biases.b_i
+    rated = sp.csr_matrix((np.ones_like(r), (user_idx, item_idx)), shape=(n_users, n_items))
+    rated_t = rated.T.tocsr()
+    n_u = np.asarray(rated.sum(axis=1)).ravel()
+    N = (sp.diags(1.0 / np.sqrt(np.maximum(n_u, 1.0))) @ rated).tocsr()
+    rng = np.random.default_rng(seed)
+    Q = rng.normal(0.0, 0.1, size=(n_items, n_factors))
+    Q[np.bincount(item_idx, minlength=n_items) == 0] = 0.0
+    Y = np.zeros((n_items, n_factors))
+    Z = np.zeros((n_users, n_factors))
+    X = np.zeros((n_users, n_factors))
+    penalty = np.r_[np.full(n_factors, lam), lam_b]
+    for _ in range(n_sweeps):
+        e = sp.csr_matrix((r - mu - b_i[item_idx], (user_idx, item_idx)), shape=rated.shape)
+        prior = np.c_[Z, np.zeros(n_users)]
+        solved = _ridge_rows(rated, e, np.c_[Q, np.ones(n_items)], penalty, prior)
+        X, b_u = solved[:, :n_factors], solved[:, n_factors]
+        Y = _implicit_solve(N, X, lam_y / lam)
+        Z = N @ Y
+        e = sp.csr_matrix((r - mu - b_u[user_idx], (item_idx, user_idx)), shape=rated_t.shape)
+        solved = _ridge_rows(rated_t, e, np.c_[X, np.ones(n_users)], penalty)
+        Q, b_i = solved[:, :n_factors], solved[:, n_factors]
+    return SVDpp(mu=mu, b_u=b_u, b_i=b_i, P=X - Z, Q=Q, Y=Y, Z=Z)
+# --8<-- [end:svdpp]
 
 
 # --8<-- [start:fold_in]
@@ -232,44 +352,94 @@ def _as_tensor(x: ArrayLike, dtype: torch.dtype) -> torch.Tensor:
     return torch.as_tensor(array, dtype=dtype)
 
 
+def one_cycle_schedule(
+    opt: torch.optim.Optimizer, lr: float, total_steps: int
+) -> torch.optim.lr_scheduler.OneCycleLR:
+    """fastai's ``fit_one_cycle`` defaults as a torch ``OneCycleLR`` (call ``step()`` per batch).
+
+    fastai: ``div=25``, ``div_final=1e5``, ``pct_start=0.25``, momentum (0.95, 0.85, 0.95),
+    cosine both ways. torch's ``final_div_factor`` divides the starting rate, hence 1e5 / 25.
+    Momentum (SGD's, or Adam's beta1) cycles only if the optimizer has one.
+    """
+    defaults = opt.defaults
+    has_momentum = "betas" in defaults or defaults.get("momentum", 0) > 0
+    return torch.optim.lr_scheduler.OneCycleLR(
+        opt, max_lr=lr, total_steps=total_steps, pct_start=0.25, div_factor=25.0,
+        final_div_factor=1e5 / 25.0, cycle_momentum=has_momentum, base_momentum=0.85,
+        max_momentum=0.95,
+    )
+
+
+def _zero_untrained_rows(model: nn.Module, users: torch.Tensor, items: torch.Tensor) -> None:
+    """Zero the embedding rows (factors and bias) of every user and item absent from the rows."""
+    for index, tables in ((users, ("u", "ub")), (items, ("i", "ib"))):
+        for name in tables:
+            weight = getattr(model, name).weight
+            absent = torch.ones(len(weight), dtype=torch.bool)
+            absent[index] = False
+            with torch.no_grad():
+                weight[absent] = 0.0
+
+
 def train(
     model: nn.Module,
     user_idx: ArrayLike,
     item_idx: ArrayLike,
     r: ArrayLike,
-    optimizer: Literal["adam", "adamw", "sgd"] = "adam",
+    optimizer: Literal["adam", "adamw", "sgd", "fastai"] = "adam",
     lr: float = 1e-2,
     wd: float = 0.0,
     num_epochs: int = 10,
     batch_size: int | None = None,
     seed: int = 0,
+    one_cycle: bool = False,
+    zero_untrained: bool = False,
 ) -> list[float]:
     """Minimise the mean squared error of ``model`` on the ratings; return each epoch's mean loss.
 
     ``optimizer``: ``"adam"`` is torch Adam with ``weight_decay=wd`` (an L2 term coupled into
     the gradient, which is what fastai 0.7 passes by default), ``"adamw"`` decouples the decay,
-    ``"sgd"`` is plain SGD with ``weight_decay=wd``. ``batch_size=None`` trains full-batch (one
-    step per epoch); otherwise rows are shuffled each epoch (seeded) into large batches.
+    ``"fastai"`` is AdamW with fastai's defaults (betas (0.9, 0.99), eps 1e-5), ``"sgd"`` is
+    plain SGD with ``weight_decay=wd``. ``batch_size=None`` trains full-batch (one step per
+    epoch); otherwise rows are shuffled each epoch (seeded) into batches.
+
+    ``one_cycle=True`` follows fastai's ``fit_one_cycle`` defaults with torch's ``OneCycleLR``:
+    the learning rate rises from ``lr``/25 to ``lr`` over the first 25% of the steps and falls
+    to ``lr``/1e5 (cosine both ways), momentum (beta1) moving from 0.95 to 0.85 and back.
+
+    ``zero_untrained=True`` (a :class:`DotBias`) sets the factors and biases of every user
+    and item absent from these rows to zero before training. They get no gradient, and weight
+    decay of a zero is zero, so they stay exactly zero: such an entity is predicted from
+    $\\mu$ and the other side alone. Otherwise they keep their random start (minus any decay).
     """
     torch.manual_seed(seed)
     dtype = next(model.parameters()).dtype
     users = _as_tensor(user_idx, torch.int64)
     items = _as_tensor(item_idx, torch.int64)
     target = _as_tensor(r, dtype)
+    if zero_untrained:
+        _zero_untrained_rows(model, users, items)
     params = list(model.parameters())
     if optimizer == "adam":
         opt: torch.optim.Optimizer = torch.optim.Adam(params, lr=lr, weight_decay=wd)
     elif optimizer == "adamw":
         opt = torch.optim.AdamW(params, lr=lr, weight_decay=wd)
+    elif optimizer == "fastai":
+        opt = torch.optim.AdamW(params, lr=lr, betas=(0.9, 0.99), eps=1e-5, weight_decay=wd)
     elif optimizer == "sgd":
         opt = torch.optim.SGD(params, lr=lr, weight_decay=wd)
     else:
-        raise ValueError(f"unknown optimizer {optimizer!r}: use 'adam', 'adamw' or 'sgd'")
+        raise ValueError(
+            f"unknown optimizer {optimizer!r}: use 'adam', 'adamw', 'fastai' or 'sgd'"
+        )
     n = len(target)
+    steps_per_epoch = 1 if batch_size is None or batch_size >= n else -(-n // batch_size)
+    total_steps = num_epochs * steps_per_epoch
+    scheduler = one_cycle_schedule(opt, lr, total_steps) if one_cycle else None
     gen = torch.Generator().manual_seed(seed)
     losses = []
     for _ in range(num_epochs):
-        if batch_size is None or batch_size >= n:
+        if steps_per_epoch == 1:
             batches = [slice(None)]
         else:
             order = torch.randperm(n, generator=gen)
@@ -280,6 +450,8 @@ def train(
             loss = torch.mean((model(users[b], items[b]) - target[b]) ** 2)
             loss.backward()
             opt.step()
+            if scheduler is not None:
+                scheduler.step()
             total += loss.item() * len(target[b])
         losses.append(total / n)
     return losses
