@@ -187,12 +187,13 @@ def svdpp_objective(fit, lam, lam_b, lam_y):
     return loss.item(), {name: v.grad.numpy() for name, v in t.items()}
 
 
-def test_svdpp_als_reaches_a_stationary_point_of_the_svdpp_objective():
+@pytest.mark.parametrize("cg_steps", [None, 1, 2])
+def test_svdpp_als_reaches_a_stationary_point_of_the_svdpp_objective(cg_steps):
     lam, lam_b, lam_y = 0.5, 0.3, 0.8
     losses = []
-    for n_sweeps in (1, 2, 5, 20, 300):
+    for n_sweeps in (1, 2, 5, 20, 300, 1000):
         fit = mf.svdpp_als(USER_IDX, ITEM_IDX, R, N_USERS, N_ITEMS, n_factors=2, lam=lam,
-                           lam_b=lam_b, lam_y=lam_y, n_sweeps=n_sweeps)
+                           lam_b=lam_b, lam_y=lam_y, n_sweeps=n_sweeps, cg_steps=cg_steps)
         losses.append(svdpp_objective(fit, lam, lam_b, lam_y)[0])
     assert all(a >= b - 1e-12 for a, b in itertools.pairwise(losses))  # descent
     _, grads = svdpp_objective(fit, lam, lam_b, lam_y)
@@ -217,7 +218,7 @@ def test_implicit_solve_is_the_ridge_solution_on_either_side(shape):
     N = sp.csr_matrix(rng.random(shape) * (rng.random(shape) < 0.5))
     X = rng.normal(size=(shape[0], 2))
     expected = np.stack([ridge_lstsq(N.toarray(), X[:, j], 0.4) for j in range(2)], axis=1)
-    np.testing.assert_allclose(mf._implicit_solve(N, X, 0.4), expected, atol=1e-12)
+    np.testing.assert_allclose(mf._ImplicitSolver(N, 0.4)(X), expected, atol=1e-12)
 
 
 def test_ridge_rows_with_prior_and_per_column_penalty():
@@ -234,6 +235,32 @@ def test_ridge_rows_with_prior_and_per_column_penalty():
         A = np.vstack([F[ITEM_IDX[rows]], np.diag(np.sqrt(penalty))])
         b = np.concatenate([R[rows], np.sqrt(penalty) * prior[u]])
         np.testing.assert_allclose(got[u], np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-12)
+
+
+def test_ridge_rows_cg_lowers_each_objective_and_is_exact_after_k_steps():
+    rng = np.random.default_rng(4)
+    F = rng.normal(size=(N_ITEMS, 3))
+    penalty, prior = np.array([0.5, 1.0, 2.0]), rng.normal(size=(N_USERS, 3))
+    rated = sp.csr_matrix((np.ones_like(R), (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    weighted = sp.csr_matrix((R, (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    start = rng.normal(size=(N_USERS, 3))
+
+    def objective(x):
+        out = []
+        for u in range(N_USERS):
+            rows = np.equal(USER_IDX, u)
+            fit = ((R[rows] - F[ITEM_IDX[rows]] @ x[u]) ** 2).sum()
+            out.append(fit + (penalty * (x[u] - prior[u]) ** 2).sum())
+        return np.array(out)
+
+    previous = objective(start)
+    for steps in (1, 2):
+        now = objective(mf._ridge_rows_cg(rated, weighted, F, penalty, prior, start, steps))
+        assert (now <= previous + 1e-12).all()
+        previous = now
+    exact = mf._ridge_rows(rated, weighted, F, penalty, prior)
+    np.testing.assert_allclose(mf._ridge_rows_cg(rated, weighted, F, penalty, prior, start, 3),
+                               exact, atol=1e-10)
 
 
 def fastai_combined_cos(pct, start, middle, end):
