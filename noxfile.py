@@ -88,7 +88,11 @@ def browser(session: nox.Session) -> None:
 
 @nox.session(default=False)
 def bench(session: nox.Session) -> None:
-    """Run the benchmarks and print a table (`-- --json FILE` also writes JSON)."""
+    """Run the benchmarks and print one table: `-- [mf|glove|ngram [options]] [--json OUT]`.
+
+    `-- mf --test-rows FILE`, `-- glove --corpus FILE`, `-- ngram --train FILE --test FILE` run
+    one benchmark on your data (`python benchmarks/run.py -h` for the formats).
+    """
     install(session, "bench")
     session.run("python", "benchmarks/run.py", *session.posargs, env=ENV)
 

@@ -71,9 +71,13 @@ SIMILARITY = {"WordSim-353": "wordsim353", "SimLex-999": "simlex999"}
 
 
 def read_corpus(corpus_file: Path) -> list[list[str]]:
-    """One document a line, tokens separated by spaces."""
+    """One document a line, lowercase tokens separated by spaces; blank lines are skipped."""
     with open(corpus_file, encoding="utf8") as fh:
-        return [line.split() for line in fh]
+        docs = [line.split() for line in fh if line.strip()]
+    if not docs:
+        raise ValueError(f"{corpus_file}: no documents (one document a line, tokens separated "
+                         "by spaces)")
+    return docs
 
 
 def similarity(vectors: np.ndarray, stoi: dict[str, int]) -> dict[str, dict[str, float]]:

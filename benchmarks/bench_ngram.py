@@ -1,109 +1,225 @@
-"""Interpolated Kneser–Ney trigram on the IMDB sample: office_hours.models.ngram against NLTK.
+"""Interpolated Kneser–Ney trigram: office_hours.models.ngram against NLTK, on NLTK's protocol.
 
-Data (fixed, documented): ``imdb_sample()`` tokenised with ``office_hours.models.text.tokenize``,
-``<eos>`` after each review; the 800 training reviews (226,829 tokens) build the vocabulary
-with ``min_freq=2`` (V = 8,895; rarer tokens become ``<unk>``) and fit both models; the 200
-validation reviews (59,762 tokens) are the held-out stream, encoded with that vocabulary.
-Both models see the same token strings: NLTK gets the already-mapped tokens (``<unk>`` is an
-ordinary word for it) as one training sequence of every 1-, 2- and 3-gram (``everygrams``).
+Protocol (NLTK's own, ``nltk.lm.preprocessing``): every sequence is padded by
+``pad_both_ends(sequence, n=3)`` (two ``<s>`` before, two ``</s>`` after); the model is fitted
+on ``padded_everygram_pipeline(3, train)``'s n-grams, which never cross from one sequence into
+the next; the vocabulary is ``Vocabulary(unk_cutoff=2)`` over the padded training sequences
+(rarer tokens, and test tokens never seen, become ``<UNK>``). The test events are every
+trigram of each padded test sequence (``nltk.util.ngrams``): its last token is scored given
+the two before it, so each token, and both ``</s>``, is scored once. Perplexity is
+``2 ** entropy`` over those events, as ``LanguageModel.perplexity`` computes it. Both models
+use ``KneserNeyInterpolated``'s defaults: order 3, discount 0.1.
 
-Both use NLTK's ``KneserNeyInterpolated`` defaults: order 3, discount 0.1, no uniform floor.
-Every token is scored given the up to two tokens before it in the stream.
+Our model gets the same padded sequences, encoded by our ``Vocab`` with ``min_freq=2`` (the
+same words as NLTK's vocabulary), ``KneserNey(nltk_compatible=True)`` (see its docstring:
+without it the ``<s>`` context differs), and is scored on the concatenated padded test
+sequences, keeping the positions NLTK scores (``ngram.pad_sequences``).
 
-NLTK recomputes continuation counts by scanning all trigram contexts for every lookup:
-about 0.1 s per token here, so scoring the whole validation stream would take about two
-hours. The equality check and both timings therefore use the first ``SUBSET`` = 200 tokens
-of the validation stream (identical for both). Our model is also scored on the whole stream,
-beside two references on that stream and vocabulary: the same trigram with discount 0.75 and
-a uniform floor (the demo's setting) and an add-one unigram, which shows whether NLTK's
-default discount is a good choice on this data.
+Default data: the IMDB sample (``office_hours.data.imdb_sample``), each review one sequence,
+tokenized by ``office_hours.models.text.tokenize``: 800 training and 200 test reviews. External
+data: ``--train FILE --test FILE``, one sequence a line, tokens separated by spaces (blank
+lines are skipped).
 
-Rows: perplexity and seconds (fit + score) per implementation; the relative perplexity
-difference and the largest per-token |log p| difference; the speed-up. Timings are single
-runs on a shared machine.
+NLTK recomputes continuation counts by a scan over all trigram contexts for every event
+scored, so its scoring time grows with corpus size times test events: on the IMDB sample
+about 0.1 s per event, so the whole test set (about 60,000 events) would take roughly two
+hours. The default run scores the first ``SUBSET_SEQUENCES`` test reviews with NLTK (the
+whole test set with ours); ``--full-nltk`` scores the whole test set with both. Equality is
+checked on the events both scored.
+
+Scaling (``scaling_rows``): our model on 1×, 2× and 4× of a corpus made of the IMDB sample's
+training reviews and Tiny Shakespeare's lines (``office_hours.data.tiny_shakespeare``), each
+size in a fresh process, with its fit + scoring time and peak RSS.
+
+Timings are single runs on a shared machine: treat them as rough.
 """
 
 from __future__ import annotations
 
+import json
 import math
+import subprocess
+import sys
 import time
+from collections import Counter
+from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
 
-from office_hours.data import imdb_sample
-from office_hours.models.ngram import AddK, KneserNey
-from office_hours.models.perplexity import perplexity, perplexity_from_log_probs
-from office_hours.models.text import Vocab, imdb_token_streams
+from office_hours.data import imdb_sample, tiny_shakespeare
+from office_hours.models.ngram import KneserNey, pad_sequences
+from office_hours.models.perplexity import perplexity_from_log_probs
+from office_hours.models.text import UNK, Vocab, tokenize
 
-BENCHMARK = "IMDB sample, KN trigram (d=0.1), min_freq=2"
-SUBSET = 200
-ORDER, DISCOUNT, MIN_FREQ = 3, 0.1, 2
-
-
-def _data() -> tuple[Vocab, np.ndarray, np.ndarray]:
-    train, valid = imdb_token_streams(imdb_sample())
-    vocab = Vocab(train, min_freq=MIN_FREQ)
-    return vocab, vocab.encode(train), vocab.encode(valid)
+ORDER, DISCOUNT, UNK_CUTOFF = 3, 0.1, 2
+BOS, EOS = "<s>", "</s>"
+SUBSET_SEQUENCES = 5
+OURS = "office_hours.models.ngram.KneserNey(nltk_compatible=True)"
+NLTK = "nltk.lm.KneserNeyInterpolated"
 
 
-def _ours(train_ids: np.ndarray, test_ids: np.ndarray, vocab_size: int) -> tuple[np.ndarray, float]:
+def read_sequences(path: Path) -> list[list[str]]:
+    """One sequence a line, tokens separated by whitespace; blank lines are skipped."""
+    sequences = [line.split() for line in path.read_text(encoding="utf8").splitlines()]
+    sequences = [s for s in sequences if s]
+    if not sequences:
+        raise ValueError(f"{path}: no sequences (one sequence a line, tokens space-separated)")
+    return sequences
+
+
+def imdb_sequences() -> tuple[list[list[str]], list[list[str]]]:
+    """The IMDB sample's training and test reviews, one tokenized sequence each."""
+    frame = imdb_sample()
+    valid = frame["is_valid"].to_numpy(dtype=bool)
+    texts = frame["text"].astype(str).to_numpy()
+    return [tokenize(t) for t in texts[~valid]], [tokenize(t) for t in texts[valid]]
+
+
+def _encode(train: Sequence[Sequence[str]], test: Sequence[Sequence[str]]) -> tuple:
+    """Our side of the protocol: vocabulary, padded training sequences, test stream + events."""
+    counts = Counter(t for s in train for t in [BOS] * (ORDER - 1) + list(s) + [EOS] * (ORDER - 1))
+    vocab = Vocab(counts, min_freq=UNK_CUTOFF, specials=(UNK,))
+    bos, eos = vocab.stoi[BOS], vocab.stoi[EOS]
+    padded_train, _, _ = pad_sequences([vocab.encode(s) for s in train], ORDER, bos, eos)
+    _, stream, events = pad_sequences([vocab.encode(s) for s in test], ORDER, bos, eos)
+    return vocab, padded_train, stream, events
+
+
+def ours(train: Sequence[Sequence[str]], test: Sequence[Sequence[str]]) -> tuple:
+    """Natural-log probability of every test event; seconds to fit; seconds to score."""
+    vocab, padded_train, stream, events = _encode(train, test)
     start = time.perf_counter()
-    model = KneserNey(ORDER, vocab_size, discount=DISCOUNT).fit(train_ids)
-    log_p = model.log_prob(test_ids)
-    return log_p, time.perf_counter() - start
+    model = KneserNey(ORDER, len(vocab), discount=DISCOUNT, nltk_compatible=True)
+    model.fit(padded_train)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    with np.errstate(divide="ignore"):  # P(<s> | the previous sequence's end) = 0: no event
+        log_p = model.log_prob(stream)[events]
+    return log_p, fit_s, time.perf_counter() - start
 
 
-def _nltk(train: list[str], test: list[str]) -> tuple[np.ndarray, float]:
-    from nltk.lm import KneserNeyInterpolated
-    from nltk.util import everygrams
+def nltk_scores(train: Sequence[Sequence[str]], test: Sequence[Sequence[str]]) -> tuple:
+    """Natural-log probability of every test event by NLTK; seconds to fit; seconds to score."""
+    from nltk.lm import KneserNeyInterpolated, Vocabulary
+    from nltk.lm.preprocessing import pad_both_ends, padded_everygram_pipeline
+    from nltk.util import ngrams
 
     start = time.perf_counter()
-    model = KneserNeyInterpolated(ORDER, discount=DISCOUNT)
-    model.fit([everygrams(train, max_len=ORDER)], vocabulary_text=train)
-    log2_p = [model.logscore(w, test[max(0, i - ORDER + 1) : i]) for i, w in enumerate(test)]
-    return np.asarray(log2_p, dtype=np.float64) * math.log(2), time.perf_counter() - start
+    train_ngrams, padded = padded_everygram_pipeline(ORDER, train)
+    model = KneserNeyInterpolated(ORDER, discount=DISCOUNT,
+                                  vocabulary=Vocabulary(unk_cutoff=UNK_CUTOFF))
+    model.fit(train_ngrams, padded)
+    fit_s = time.perf_counter() - start
+    start = time.perf_counter()
+    events = [g for s in test for g in ngrams(pad_both_ends(s, n=ORDER), ORDER)]
+    log2_p = [model.logscore(g[-1], g[:-1]) for g in events]
+    score_s = time.perf_counter() - start
+    return np.asarray(log2_p, dtype=np.float64) * math.log(2), fit_s, score_s
 
 
-def run() -> list[dict]:
-    """Perplexity and time of both implementations on the same data; see the module docstring."""
-    vocab, train_ids, valid_ids = _data()
-    subset = valid_ids[:SUBSET]
-    ours_lp, ours_s = _ours(train_ids, subset, len(vocab))
-    nltk_lp, nltk_s = _nltk(vocab.decode(train_ids), vocab.decode(subset))
-    ours_ppl = perplexity_from_log_probs(ours_lp)
-    nltk_ppl = perplexity_from_log_probs(nltk_lp)
-    full = {}  # whole validation stream: (perplexity, seconds for fit + score)
-    for name, model in [
-        ("office_hours.models.ngram.KneserNey", KneserNey(ORDER, len(vocab), discount=DISCOUNT)),
-        ("KneserNey d=0.75, uniform floor (reference)",
-         KneserNey(ORDER, len(vocab), discount=0.75, uniform_floor=True)),
-        ("AddK add-one unigram (reference)", AddK(1, len(vocab), k=1)),
-    ]:
-        start = time.perf_counter()
-        full[name] = (perplexity(model.fit(train_ids), valid_ids), time.perf_counter() - start)
+def run(
+    train_file: Path | None = None, test_file: Path | None = None, full_nltk: bool = False
+) -> list[dict]:
+    """Perplexity of both implementations on the same events, their agreement and times."""
+    if (train_file is None) != (test_file is None):
+        raise ValueError("give both --train and --test, or neither")
+    if train_file is not None and test_file is not None:
+        train, test = read_sequences(train_file), read_sequences(test_file)
+        benchmark = f"{train_file.name} → {test_file.name}, KN trigram (d=0.1), NLTK protocol"
+    else:
+        train, test = imdb_sequences()
+        benchmark = "IMDB sample 800 → 200 reviews, KN trigram (d=0.1), NLTK protocol"
+    nltk_test = test if full_nltk else test[:SUBSET_SEQUENCES]
+    ours_lp, ours_fit, ours_score = ours(train, test)
+    sub_lp, _, sub_score = ours(train, nltk_test)
+    nltk_lp, nltk_fit, nltk_score = nltk_scores(train, nltk_test)
+    n_all, n_sub = len(ours_lp), len(nltk_lp)
+    ours_ppl, nltk_ppl = perplexity_from_log_probs(sub_lp), perplexity_from_log_probs(nltk_lp)
+    scope = (f"all {len(test)} test sequences ({n_sub:,} events)" if full_nltk else
+             f"first {len(nltk_test)} of {len(test)} test sequences ({n_sub:,} events)")
 
     def row(implementation: str, metric: str, value: float, seconds: float) -> dict:
-        return {
-            "benchmark": BENCHMARK,
-            "implementation": implementation,
-            "metric": metric,
-            "value": float(value),
-            "seconds": float(seconds),
-        }
+        return {"benchmark": benchmark, "implementation": implementation, "metric": metric,
+                "value": float(value), "seconds": float(seconds)}
 
-    on_subset = f"perplexity, first {SUBSET} valid tokens"
     return [
-        row("office_hours.models.ngram.KneserNey", on_subset, ours_ppl, ours_s),
-        row("nltk.lm.KneserNeyInterpolated", on_subset, nltk_ppl, nltk_s),
-        row("office_hours vs nltk", "relative perplexity difference", ours_ppl / nltk_ppl - 1, 0.0),
-        row("office_hours vs nltk", "max |log p| difference", np.abs(ours_lp - nltk_lp).max(), 0.0),
-        row("office_hours vs nltk", "speed-up (nltk s / ours s)", nltk_s / ours_s, 0.0),
-        *(row(name, f"perplexity, all {len(valid_ids)} valid tokens", value, seconds)
-          for name, (value, seconds) in full.items()),
+        row(OURS, f"perplexity, all {len(test)} test sequences ({n_all:,} events)",
+            perplexity_from_log_probs(ours_lp), ours_fit + ours_score),
+        row(OURS, f"perplexity, {scope}", ours_ppl, ours_fit + sub_score),
+        row(NLTK, f"perplexity, {scope}", nltk_ppl, nltk_fit + nltk_score),
+        row(f"{OURS} vs {NLTK}", f"relative perplexity difference, {scope}",
+            abs(ours_ppl / nltk_ppl - 1), 0.0),
+        row(f"{OURS} vs {NLTK}", f"max |Δ log p| per event, {scope}",
+            float(np.abs(sub_lp - nltk_lp).max()), 0.0),
+        row(f"{NLTK} / {OURS}", f"fit time ratio ({len(train)} training sequences)",
+            nltk_fit / ours_fit, 0.0),
+        row(f"{NLTK} / {OURS}", f"scoring time ratio, {scope}", nltk_score / sub_score, 0.0),
     ]
 
 
-if __name__ == "__main__":
-    import pandas as pd
+SCALES = (1, 2, 4)
 
-    print(pd.DataFrame(run()).to_string())
+
+def scaling_corpus(scale: int) -> tuple[list[list[str]], list[list[str]]]:
+    """``scale``/4 of (IMDB training reviews + Tiny Shakespeare's non-blank lines), and the
+    IMDB test reviews. The sequences of both sources are shuffled together (seed 0) and the
+    first ``scale``/4 of the tokens taken, so each size mixes both sources alike."""
+    train, test = imdb_sequences()
+    lines = [tokenize(line) for line in tiny_shakespeare().splitlines()]
+    pool = train + [s for s in lines if s]
+    order = np.random.default_rng(0).permutation(len(pool))
+    lengths = np.array([len(pool[i]) for i in order])
+    keep = int(np.searchsorted(np.cumsum(lengths), lengths.sum() * scale / max(SCALES))) + 1
+    return [pool[i] for i in order[:keep]], test
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak resident set (Linux ``VmHWM``; unlike ``getrusage``'s ru_maxrss it
+    does not carry over the parent's peak across fork + exec)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    raise OSError("no VmHWM in /proc/self/status")
+
+
+def _scaling_row(scale: int) -> dict:
+    """One size in this process: fit + score our model; peak RSS of the whole process."""
+    train, test = scaling_corpus(scale)
+    rss_before = _peak_rss_mb()
+    log_p, fit_s, score_s = ours(train, test)
+    return {
+        "tokens": sum(len(s) for s in train), "sequences": len(train),
+        "perplexity": perplexity_from_log_probs(log_p), "fit_s": fit_s, "score_s": score_s,
+        "peak_rss_mb": _peak_rss_mb(), "peak_rss_before_fit_mb": rss_before,
+    }
+
+
+def scaling_rows() -> list[dict]:
+    """1×, 2×, 4× the corpus, each in a fresh Python process (so peak RSS is per size)."""
+    rows = []
+    for scale in SCALES:
+        out = subprocess.run([sys.executable, __file__, "--scaling-row", str(scale)],
+                             check=True, capture_output=True, text=True).stdout
+        r = json.loads(out.splitlines()[-1])
+        label = f"{OURS} at {scale}× ({r['tokens']:,} training tokens)"
+        benchmark = "KN trigram cost vs corpus size: IMDB train + Tiny Shakespeare, NLTK protocol"
+        seconds = r["fit_s"] + r["score_s"]
+        rows += [
+            {"benchmark": benchmark, "implementation": label, "metric": "fit seconds",
+             "value": r["fit_s"], "seconds": seconds},
+            {"benchmark": benchmark, "implementation": label,
+             "metric": "peak RSS MB (process; before fit: "
+                       f"{r['peak_rss_before_fit_mb']:.0f})",
+             "value": r["peak_rss_mb"], "seconds": seconds},
+        ]
+    return rows
+
+
+if __name__ == "__main__":
+    if sys.argv[1:2] == ["--scaling-row"]:
+        print(json.dumps(_scaling_row(int(sys.argv[2]))))
+    else:
+        import pandas as pd
+
+        print(pd.DataFrame(run(full_nltk="--full-nltk" in sys.argv)).to_string())

@@ -1,5 +1,8 @@
 """Oracle tests for office_hours.models.mf: every fit against a direct computation on a tiny matrix."""
 
+import itertools
+import math
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -165,3 +168,158 @@ def test_train_rejects_unknown_optimizer():
 def test_rmse_accepts_numpy_and_torch():
     assert mf.rmse(np.array([1.0, 3.0]), np.array([2.0, 2.0])) == pytest.approx(1.0)
     assert mf.rmse(torch.tensor([1.0, 3.0]), torch.tensor([2.0, 2.0])) == pytest.approx(1.0)
+
+
+def svdpp_objective(fit, lam, lam_b, lam_y):
+    """SVD++'s regularised squared error, written directly with explicit loops (float64 torch)."""
+    t = {name: torch.tensor(getattr(fit, name), requires_grad=True)
+         for name in ("b_u", "b_i", "P", "Q", "Y")}
+    loss = torch.zeros((), dtype=torch.float64)
+    for u, i, r in zip(USER_IDX, ITEM_IDX, R, strict=True):
+        rated = sorted(set(ITEM_IDX[np.equal(USER_IDX, u)]))
+        z = sum(t["Y"][j] for j in rated) / np.sqrt(len(rated))
+        pred = fit.mu + t["b_u"][u] + t["b_i"][i] + t["Q"][i] @ (t["P"][u] + z)
+        loss = loss + (r - pred) ** 2
+    loss = loss + lam * ((t["P"] ** 2).sum() + (t["Q"] ** 2).sum())
+    loss = loss + lam_b * ((t["b_u"] ** 2).sum() + (t["b_i"] ** 2).sum())
+    loss = loss + lam_y * (t["Y"] ** 2).sum()
+    loss.backward()
+    return loss.item(), {name: v.grad.numpy() for name, v in t.items()}
+
+
+@pytest.mark.parametrize("cg_steps", [None, 1, 2])
+def test_svdpp_als_reaches_a_stationary_point_of_the_svdpp_objective(cg_steps):
+    lam, lam_b, lam_y = 0.5, 0.3, 0.8
+    losses = []
+    for n_sweeps in (1, 2, 5, 20, 300, 1000):
+        fit = mf.svdpp_als(USER_IDX, ITEM_IDX, R, N_USERS, N_ITEMS, n_factors=2, lam=lam,
+                           lam_b=lam_b, lam_y=lam_y, n_sweeps=n_sweeps, cg_steps=cg_steps)
+        losses.append(svdpp_objective(fit, lam, lam_b, lam_y)[0])
+    assert all(a >= b - 1e-12 for a, b in itertools.pairwise(losses))  # descent
+    _, grads = svdpp_objective(fit, lam, lam_b, lam_y)
+    for name, g in grads.items():
+        np.testing.assert_allclose(g, 0.0, atol=1e-8, err_msg=name)
+    # The stored implicit part is |N(u)|^-1/2 Σ y_j, and predict adds up the formula.
+    for u in range(N_USERS):
+        rated = sorted(set(ITEM_IDX[np.equal(USER_IDX, u)]))
+        expected = fit.Y[rated].sum(0) / np.sqrt(len(rated)) if rated else np.zeros(2)
+        np.testing.assert_allclose(fit.Z[u], expected, atol=1e-12)
+    direct = [fit.mu + fit.b_u[u] + fit.b_i[i] + fit.Q[i] @ (fit.P[u] + fit.Z[u])
+              for u, i in zip(USER_IDX, ITEM_IDX, strict=True)]
+    np.testing.assert_allclose(fit.predict(USER_IDX, ITEM_IDX), direct, atol=1e-12)
+    # User 3 and item 5 have no ratings: everything about them is exactly zero.
+    assert fit.b_u[3] == 0 and fit.b_i[5] == 0
+    assert not fit.P[3].any() and not fit.Z[3].any() and not fit.Q[5].any() and not fit.Y[5].any()
+
+
+@pytest.mark.parametrize("shape", [(3, 7), (7, 3)])
+def test_implicit_solve_is_the_ridge_solution_on_either_side(shape):
+    rng = np.random.default_rng(2)
+    N = sp.csr_matrix(rng.random(shape) * (rng.random(shape) < 0.5))
+    X = rng.normal(size=(shape[0], 2))
+    expected = np.stack([ridge_lstsq(N.toarray(), X[:, j], 0.4) for j in range(2)], axis=1)
+    np.testing.assert_allclose(mf._ImplicitSolver(N, 0.4)(X), expected, atol=1e-12)
+
+
+def test_ridge_rows_with_prior_and_per_column_penalty():
+    rng = np.random.default_rng(3)
+    F = rng.normal(size=(N_ITEMS, 3))
+    penalty = np.array([0.5, 1.0, 2.0])
+    prior = rng.normal(size=(N_USERS, 3))
+    rated = sp.csr_matrix((np.ones_like(R), (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    weighted = sp.csr_matrix((R, (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    got = mf._ridge_rows(rated, weighted, F, penalty, prior)
+    for u in range(N_USERS):
+        rows = np.equal(USER_IDX, u)
+        # argmin ||y - F x||² + Σ pen_j (x_j - m_j)²: least squares on an augmented system.
+        A = np.vstack([F[ITEM_IDX[rows]], np.diag(np.sqrt(penalty))])
+        b = np.concatenate([R[rows], np.sqrt(penalty) * prior[u]])
+        np.testing.assert_allclose(got[u], np.linalg.lstsq(A, b, rcond=None)[0], atol=1e-12)
+
+
+def test_ridge_rows_cg_lowers_each_objective_and_is_exact_after_k_steps():
+    rng = np.random.default_rng(4)
+    F = rng.normal(size=(N_ITEMS, 3))
+    penalty, prior = np.array([0.5, 1.0, 2.0]), rng.normal(size=(N_USERS, 3))
+    rated = sp.csr_matrix((np.ones_like(R), (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    weighted = sp.csr_matrix((R, (USER_IDX, ITEM_IDX)), shape=(N_USERS, N_ITEMS))
+    start = rng.normal(size=(N_USERS, 3))
+
+    def objective(x):
+        out = []
+        for u in range(N_USERS):
+            rows = np.equal(USER_IDX, u)
+            fit = ((R[rows] - F[ITEM_IDX[rows]] @ x[u]) ** 2).sum()
+            out.append(fit + (penalty * (x[u] - prior[u]) ** 2).sum())
+        return np.array(out)
+
+    previous = objective(start)
+    for steps in (1, 2):
+        now = objective(mf._ridge_rows_cg(rated, weighted, F, penalty, prior, start, steps))
+        assert (now <= previous + 1e-12).all()
+        previous = now
+    exact = mf._ridge_rows(rated, weighted, F, penalty, prior)
+    np.testing.assert_allclose(mf._ridge_rows_cg(rated, weighted, F, penalty, prior, start, 3),
+                               exact, atol=1e-10)
+
+
+def fastai_combined_cos(pct, start, middle, end):
+    """fastai's combined_cos(pct, start, middle, end), transliterated (SchedCos twice)."""
+    def cos(s, e, pos):
+        return s + (1 + math.cos(math.pi * (1 - pos))) * (e - s) / 2
+
+    return lambda p: cos(start, middle, p / pct) if p < pct else cos(middle, end, (p - pct) / (1 - pct))
+
+
+def test_one_cycle_schedule_follows_fastai_fit_one_cycle():
+    weight = torch.nn.Parameter(torch.zeros(2))
+    opt = torch.optim.AdamW([weight], lr=1.0, betas=(0.9, 0.99))
+    steps, lr = 500, 5e-3
+    scheduler = mf.one_cycle_schedule(opt, lr, steps)
+    lr_f = fastai_combined_cos(0.25, lr / 25, lr, lr / 1e5)
+    mom_f = fastai_combined_cos(0.25, 0.95, 0.85, 0.95)
+    for step in range(steps):
+        group = opt.param_groups[0]
+        assert abs(group["lr"] - lr_f(step / steps)) < 0.01 * lr  # torch counts steps from 0
+        assert abs(group["betas"][0] - mom_f(step / steps)) < 2e-3
+        opt.step()
+        scheduler.step()
+
+
+def test_train_one_cycle_sgd_equals_hand_loop_with_the_schedule():
+    torch.manual_seed(0)
+    model = mf.DotBias(N_USERS, N_ITEMS, n_factors=2, mu=3.0, init=0.5).double()
+    names = ("u", "i", "ub", "ib")
+    W = {name: getattr(model, name).weight.detach().numpy().copy() for name in names}
+    steps, lr = 40, 2.0
+    mf.train(model, USER_IDX, ITEM_IDX, R, optimizer="sgd", lr=lr, num_epochs=steps,
+             one_cycle=True)
+    # The learning rates the schedule gives, read off a stand-alone optimizer.
+    probe = torch.optim.SGD([torch.nn.Parameter(torch.zeros(1))], lr=lr)
+    schedule = mf.one_cycle_schedule(probe, lr, steps)
+    for _ in range(steps):
+        step_lr = probe.param_groups[0]["lr"]
+        _, grads = direct_dotbias(W, 3.0, None)
+        W = {name: w - step_lr * grads[name] for name, w in W.items()}
+        probe.step()
+        schedule.step()
+    for name in names:
+        np.testing.assert_allclose(getattr(model, name).weight.detach().numpy(), W[name],
+                                   atol=1e-10)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "adamw", "fastai"])
+def test_zero_untrained_holds_absent_rows_at_exactly_zero(optimizer):
+    torch.manual_seed(0)
+    model = mf.DotBias(N_USERS, N_ITEMS, n_factors=2, mu=3.0).double()
+    mf.train(model, USER_IDX, ITEM_IDX, R, optimizer=optimizer, lr=0.05, wd=0.1, num_epochs=20,
+             batch_size=4, one_cycle=True, zero_untrained=True)
+    for name, absent in (("u", 3), ("ub", 3), ("i", 5), ("ib", 5)):
+        assert not getattr(model, name).weight[absent].any()
+    assert model.u.weight[0].abs().sum() > 0  # trained rows did move off zero
+    # Without the option the absent rows keep their random start (decayed, never zeroed).
+    torch.manual_seed(0)
+    plain = mf.DotBias(N_USERS, N_ITEMS, n_factors=2, mu=3.0).double()
+    mf.train(plain, USER_IDX, ITEM_IDX, R, optimizer=optimizer, lr=0.05, wd=0.1, num_epochs=20,
+             batch_size=4)
+    assert plain.u.weight[3].abs().min() > 0

@@ -8,7 +8,7 @@ import pytest
 from nltk.lm import KneserNeyInterpolated, Laplace
 from nltk.util import everygrams
 
-from office_hours.models.ngram import AddK, KneserNey, Uniform
+from office_hours.models.ngram import AddK, KneserNey, Uniform, pad_sequences
 from office_hours.models.perplexity import perplexity, perplexity_from_log_probs
 
 # Ten tokens over a three-word vocabulary a=0, b=1, c=2.
@@ -151,3 +151,80 @@ def test_perplexity_from_log_probs():
     assert perplexity(model, ids) == perplexity_from_log_probs(model.log_prob(ids))
     with pytest.raises(ValueError, match="empty"):
         perplexity_from_log_probs(np.zeros(0))
+
+
+# Three short sentences for NLTK's padded-sentence protocol; "d" and "e" occur once.
+SENTENCES = [["a", "b", "a", "c"], ["b", "b", "c", "a", "b"], ["c", "a", "d", "b", "e"]]
+
+
+def nltk_padded_model(order, discount):
+    from nltk.lm import Vocabulary
+    from nltk.lm.preprocessing import padded_everygram_pipeline
+
+    train, padded = padded_everygram_pipeline(order, SENTENCES)
+    model = KneserNeyInterpolated(order, discount=discount, vocabulary=Vocabulary(unk_cutoff=2))
+    model.fit(train, padded)
+    return model
+
+
+@pytest.mark.parametrize("order", [2, 3])
+@pytest.mark.parametrize("discount", [0.1, 0.75])
+def test_kneser_ney_equals_nltk_on_padded_sentences(order, discount):
+    from nltk.lm.preprocessing import pad_both_ends
+    from nltk.util import ngrams
+
+    nltk_lm = nltk_padded_model(order, discount)
+    words = ["<UNK>", "<s>", "</s>", "a", "b", "c"]  # d and e fall under unk_cutoff=2
+    stoi = {w: i for i, w in enumerate(words)}
+
+    def encode(sentence):
+        return np.array([stoi.get(w, 0) for w in sentence])
+
+    padded, _, _ = pad_sequences([encode(s) for s in SENTENCES], order, 1, 2)
+    ours = KneserNey(order, len(words), discount=discount, nltk_compatible=True).fit(padded)
+    test = [["a", "c", "b"], ["d", "a", "a", "e", "c"]]
+    _, stream, events = pad_sequences([encode(s) for s in test], order, 1, 2)
+    expected = [nltk_lm.logscore(g[-1], g[:-1])
+                for s in test for g in ngrams(pad_both_ends(s, n=order), order)]
+    with np.errstate(divide="ignore"):  # an <s> after the previous sentence's </s>: not an event
+        got = ours.log_prob(stream)[events]
+    np.testing.assert_allclose(got / math.log(2), expected, atol=1e-12)
+    # Every context of the vocabulary, not just the test's, including the <s> context.
+    compared = 0
+    for k in range(1, order):
+        for ctx in contexts(k, len(words)):
+            try:
+                want = [nltk_lm.score(w, [words[i] for i in ctx]) for w in words]
+            except ZeroDivisionError:  # raw followers, no continuation counts (see KneserNey)
+                continue
+            np.testing.assert_allclose(ours.distribution(ctx[None, :]), want, atol=1e-12)
+            compared += 1
+    assert compared >= (len(words) - 1) ** (order - 1)
+
+
+def test_nltk_compatible_is_what_breaks_sum_to_one_at_the_start_pad():
+    # The pad <s> follows itself ("<s> <s>") but nothing ever precedes that bigram: NLTK's
+    # raw follower count of <s> includes <s>, the continuation counts do not.
+    padded, _, _ = pad_sequences([np.array([3, 4, 3, 5]), np.array([4, 4, 5, 3, 4])], 3, 1, 2)
+    default = KneserNey(3, 6, discount=0.5).fit(padded)
+    compatible = KneserNey(3, 6, discount=0.5, nltk_compatible=True).fit(padded)
+    assert default.distribution(np.array([[1]])).sum() == pytest.approx(1.0, abs=1e-12)
+    assert compatible.distribution(np.array([[1]])).sum() > 1.0 + 1e-3
+    # Elsewhere the two agree.
+    np.testing.assert_allclose(compatible.distribution(np.array([[3]])),
+                               default.distribution(np.array([[3]])), atol=1e-15)
+
+
+def test_sequences_never_share_an_ngram():
+    # Fitting on [x, y] counts no n-gram spanning the end of x and the start of y.
+    x, y = np.array([0, 1, 2]), np.array([2, 0])
+    by_sequences = AddK(2, 3, k=1).fit([x, y])
+    assert by_sequences.levels[1].matrix.sum() == 3  # 01, 12, 20; not the 22 across the join
+    assert AddK(2, 3, k=1).fit(np.r_[x, y]).levels[1].matrix.sum() == 4
+
+
+def test_pad_sequences_marks_nltk_events():
+    padded, stream, events = pad_sequences([np.array([7, 8]), np.array([9])], 3, 0, 1)
+    assert [list(p) for p in padded] == [[0, 0, 7, 8, 1, 1], [0, 0, 9, 1, 1]]
+    np.testing.assert_array_equal(stream, np.r_[padded[0], padded[1]])
+    np.testing.assert_array_equal(events, [2, 3, 4, 5, 8, 9, 10])

@@ -18,9 +18,12 @@ floor under the unigram continuation distribution unless asked for).
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 import numpy as np
 import scipy.sparse as sp
+
+Tokens = np.ndarray | Sequence[np.ndarray]
 
 
 def _pack(windows: list[np.ndarray], vocab_size: int) -> np.ndarray:
@@ -37,6 +40,40 @@ def _ngram_keys(token_ids: np.ndarray, n: int, vocab_size: int) -> np.ndarray:
     if m <= 0:
         return np.zeros(0, dtype=np.int64)
     return _pack([token_ids[i : i + m] for i in range(n)], vocab_size)
+
+
+def _sequence_ngram_keys(token_ids: Tokens, n: int, vocab_size: int) -> np.ndarray:
+    """Packed keys of every n-gram of one stream, or of each sequence of a list of them
+    (n-grams never cross from one sequence into the next)."""
+    if isinstance(token_ids, np.ndarray) or not len(token_ids) or np.isscalar(token_ids[0]):
+        return _ngram_keys(np.asarray(token_ids, dtype=np.int64), n, vocab_size)
+    lengths = np.array([len(s) for s in token_ids], dtype=np.int64)
+    stream = np.concatenate([np.asarray(s, dtype=np.int64) for s in token_ids])
+    keys = _ngram_keys(stream, n, vocab_size)
+    # A window starting at i lies inside one sequence iff i + n - 1 < the sequence's end.
+    ends = np.repeat(np.cumsum(lengths), lengths)[: len(keys)]
+    return keys[np.arange(len(keys)) + n <= ends]
+
+
+def pad_sequences(
+    sequences: Sequence[np.ndarray], order: int, bos: int, eos: int
+) -> tuple[list[np.ndarray], np.ndarray, np.ndarray]:
+    """NLTK's ``pad_both_ends(sequence, n=order)`` for each sequence, and its scoring events.
+
+    Returns the padded sequences (``order - 1`` ``bos`` before, as many ``eos`` after), their
+    concatenation, and the positions of that stream NLTK's protocol scores (every n-gram of
+    each padded sequence scores its last token: all positions but each sequence's first
+    ``order - 1``). Those positions' contexts lie inside their own sequence, so
+    ``model.log_prob(stream)[positions]`` gives exactly those events' log-probabilities (a
+    position left out, an ``bos`` after the previous sequence's ``eos``, may have probability 0).
+    """
+    pad = order - 1
+    padded = [np.r_[[bos] * pad, np.asarray(s, dtype=np.int64), [eos] * pad].astype(np.int64)
+              for s in sequences]
+    lengths = np.array([len(s) for s in padded], dtype=np.int64)
+    stream = np.concatenate(padded) if padded else np.zeros(0, dtype=np.int64)
+    offset_in_sequence = np.arange(len(stream)) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return padded, stream, np.flatnonzero(offset_in_sequence >= pad)
 
 
 def _context_keys(token_ids: np.ndarray, k: int, vocab_size: int) -> np.ndarray:
@@ -158,10 +195,11 @@ class AddK(_NGramModel):
             raise ValueError(f"k must be > 0, got {k}")
         self.k = float(k)
 
-    def fit(self, token_ids: np.ndarray) -> AddK:
-        token_ids = np.asarray(token_ids, dtype=np.int64)
+    def fit(self, token_ids: Tokens) -> AddK:
+        """Count n-grams of one stream, or of each sequence of a list (none across sequences)."""
         self.levels = [
-            _level_from_keys(_ngram_keys(token_ids, j + 1, self.vocab_size), self.vocab_size, j)
+            _level_from_keys(_sequence_ngram_keys(token_ids, j + 1, self.vocab_size),
+                             self.vocab_size, j)
             for j in range(self.order)
         ]
         return self
@@ -209,33 +247,49 @@ class KneserNey(_NGramModel):
 
     One deliberate difference from NLTK: at the continuation levels NLTK takes N1+(h •) from
     raw counts, we take it from the continuation counts, so every distribution sums to 1.
-    The two differ only for a context equal to the training stream's first token (when that
-    first n-gram occurs once); NLTK raises ZeroDivisionError for some such contexts.
+    The two differ only for a context some of whose raw followers never occur with a token
+    before the context: in one stream, a context equal to the stream's first token (when that
+    first n-gram occurs once); in padded sentences, the start-of-sentence pad, which is
+    followed by itself but never preceded by anything. ``nltk_compatible=True`` takes
+    N1+(h •) from raw counts as NLTK does (those distributions then sum to more than 1); a
+    context with raw followers but no continuation counts, where NLTK raises
+    ZeroDivisionError, passes the lower order on unchanged.
     """
 
     def __init__(
-        self, order: int, vocab_size: int, discount: float = 0.1, uniform_floor: bool = False
+        self,
+        order: int,
+        vocab_size: int,
+        discount: float = 0.1,
+        uniform_floor: bool = False,
+        nltk_compatible: bool = False,
     ) -> None:
         self._check(order, vocab_size)
         if not 0 <= discount <= 1:
             raise ValueError(f"discount must be in [0, 1], got {discount}")
         self.discount = float(discount)
         self.uniform_floor = uniform_floor
+        self.nltk_compatible = nltk_compatible
 
-    def fit(self, token_ids: np.ndarray) -> KneserNey:
-        token_ids = np.asarray(token_ids, dtype=np.int64)
+    def fit(self, token_ids: Tokens) -> KneserNey:
+        """Fit on one stream, or on each sequence of a list (no n-gram spans two sequences)."""
         vocab_size, n = self.vocab_size, self.order
+        # Distinct j-grams for j = 1..n (index j - 1); the n-gram level keeps raw counts.
+        ngrams = [_sequence_ngram_keys(token_ids, j, vocab_size) for j in range(1, n + 1)]
         levels: list[_Level] = [None] * n  # type: ignore[list-item]
-        levels[n - 1] = _level_from_keys(_ngram_keys(token_ids, n, vocab_size), vocab_size, n - 1)
-        types = levels[n - 1].keys  # distinct n-grams
+        levels[n - 1] = _level_from_keys(ngrams[n - 1], vocab_size, n - 1)
         for k in range(n - 2, -1, -1):
             # Continuation counts of (k+1)-grams: distinct left extensions among (k+2)-gram types.
+            types = np.unique(ngrams[k + 1])
             levels[k] = _level_from_keys(types % vocab_size ** (k + 1), vocab_size, k)
-            # Distinct (k+1)-grams: prefixes of (k+2)-gram types, plus the stream's last one.
-            last = _ngram_keys(token_ids[-k - 1 :], k + 1, vocab_size)
-            types = np.unique(np.r_[types // vocab_size, last])
+            if self.nltk_compatible and k > 0:
+                # N1+(h •) from the raw (k+1)-gram types, as NLTK counts it.
+                contexts, followers = np.unique(np.unique(ngrams[k]) // vocab_size,
+                                                return_counts=True)
+                rows = np.searchsorted(contexts, levels[k].context_keys)
+                levels[k].types = followers[rows].astype(np.float64)
         if n == 1:  # a unigram "KN" is the (optionally floored) relative frequency
-            levels[0] = _level_from_keys(token_ids, vocab_size, 0)
+            levels[0] = _level_from_keys(ngrams[0], vocab_size, 0)
         self.levels = levels
         return self
 
