@@ -24,15 +24,13 @@ over a small corpus has millions of cells. ``numba.njit`` compiles the plain loo
 once in Python and readable line by line next to ``glove.c``, to machine code running about
 10⁶ cells per second on one thread (``benchmarks/bench_glove.py`` measures it), with no C
 extension to build or ship; numba is a maintained NumPy-ecosystem compiler. The compiled code
-is cached on disk (``cache=True``), so only the first call on a machine pays the compile
-(:func:`compile_seconds` times it); where no cache directory is writable, the loop is
-compiled in memory on every run instead.
+is cached on disk (``cache=True``), so only the first call on a machine pays the compile;
+where no cache directory is writable, the loop is compiled in memory on every run instead.
 """
 
 from __future__ import annotations
 
 import math
-import time
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 
@@ -248,6 +246,7 @@ def train_glove(
     grad_clip: float = 100.0,
     seed: int = 0,
     shuffle: bool = True,
+    on_epoch: Callable[[int, GloVe], None] | None = None,
 ) -> tuple[GloVe, list[float]]:
     """Fit GloVe to the non-zero cells of X as ``glove.c`` does, on one thread.
 
@@ -257,6 +256,8 @@ def train_glove(
     ``seed`` seeds one ``numpy`` generator that draws the initial tables (:class:`GloVe`)
     and then each epoch's permutation. Returns the model and, per epoch, the cost
     ``glove.c`` prints: the mean over the epoch's cells of ½ f(X_ij) diff².
+    ``on_epoch(epoch, model)``, if given, is called after each epoch (1, 2, ...), e.g. to
+    evaluate the vectors at several budgets in one run.
     """
     rows, cols, x = nonzero_cells(X)
     rng = np.random.default_rng(seed)
@@ -265,27 +266,16 @@ def train_glove(
     gradsq = [np.ones_like(t) for t in tables]  # glove.c starts the sums at 1, not 0
     settings = (float(lr), float(x_max), float(alpha), float(grad_clip))  # one compiled signature
     costs = []
-    for _ in range(num_epochs):
+    for epoch in range(1, num_epochs + 1):
         order = rng.permutation(len(x)) if shuffle else np.arange(len(x))
         cost = _compiled_pass(*tables, *gradsq, rows, cols, x, order, *settings)
         costs.append(cost / max(len(x), 1))
+        if on_epoch is not None:
+            on_epoch(epoch, model)
     return model, costs
 
 
 # --8<-- [end:train]
-
-
-def compile_seconds() -> float:
-    """Seconds numba takes to compile the training pass from scratch, without its cache
-    (what the first call on a new machine pays once), timed on a one-cell problem."""
-    tables = [np.zeros((1, width)) for width in (2, 2, 1, 1)]
-    gradsq = [np.ones_like(t) for t in tables]
-    cell = np.zeros(1, dtype=np.int64)
-    start = time.perf_counter()
-    numba.njit(**_JIT_OPTIONS)(_adagrad_pass)(
-        *tables, *gradsq, cell, cell, np.ones(1), cell, 0.05, 100.0, 0.75, 100.0
-    )
-    return time.perf_counter() - start
 
 
 # --8<-- [start:svd_ppmi]
