@@ -35,6 +35,7 @@ from packaging.requirements import Requirement
 
 from office_hours import data
 from office_hours.claims import ClaimResult, claims_in_notebook, format_value
+from office_hours.site.notebooks import add_setup_cells
 
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 VERSIONS_SHOWN = ("python", "torch", "numpy", "pandas", "scikit-learn")
@@ -332,6 +333,7 @@ def stage_for_site(root: Path, records: dict[str, DemoRecord]) -> None:
             dest = target / name
             if not dest.is_file() or dest.read_bytes() != source.read_bytes():
                 shutil.copyfile(source, dest)
+    add_setup_cells(root, target)
     for stale in target.iterdir():
         if stale.name not in wanted:
             stale.unlink()
