@@ -33,7 +33,7 @@ from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
 from office_hours.claims import format_value
-from office_hours.site import maths, notebook_css, notebooks
+from office_hours.site import maths, notebooks, prune_css
 from office_hours.site.build import DemoRecord, Question, discover, load_record
 
 log = logging.getLogger("mkdocs.hooks.office_hours")
@@ -254,7 +254,7 @@ _H1 = re.compile(r"(<h1[^>]*>)(.*?)(<a class=\"anchor-link\"|</h1>)", re.DOTALL)
 
 def _notebook_page(html_text: str, page: Page, config: MkDocsConfig) -> str:
     """A demo page: titled after its answer, with a way back to it, and its JupyterLab CSS
-    served once for all notebook pages (see :mod:`office_hours.site.notebook_css`)."""
+    served once for all notebook pages (see :mod:`office_hours.site.prune_css`)."""
     _state.setdefault("notebook_css", set()).add("\n".join(_STYLE.findall(html_text)))
     _state.setdefault("notebook_pages", []).append(page.file.abs_dest_path)
     html_text = _CDN_SCRIPTS.sub("", _STYLE.sub("", html_text))
@@ -280,28 +280,40 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
     if page.file.src_uri.startswith("demos/"):
         html_text = _notebook_page(html_text, page, config)
         stylesheets.append(NOTEBOOK_CSS)
+    katex_js = Path(config.docs_dir) / "vendor" / "katex" / "katex.min.js"
     try:
-        html_text, has_maths = maths.typeset(
-            html_text, Path(config.docs_dir) / "vendor" / "katex" / "katex.min.js")
+        html_text, has_maths = maths.typeset(html_text, katex_js)
+        todo = list(page.toc)
+        while todo:  # the table of contents repeats the headings, and their maths
+            item = todo.pop()
+            item.title = maths.typeset_text(item.title, katex_js)
+            todo += item.children
     except maths.MathsError as error:
         log.warning("%s: %s", page.file.src_uri, error)
         has_maths = False
     if has_maths:
         stylesheets.insert(0, KATEX_CSS)
+        _state.setdefault("maths_pages", []).append(page.file.abs_dest_path)
     # docs/overrides/main.html links these in the page's head
     page.meta["stylesheets"] = stylesheets
     return html_text
 
 
-def _write_notebook_css(config: MkDocsConfig) -> None:
-    """The JupyterLab CSS of the notebook pages, cut down to what they contain."""
+def _write_pruned_css(css: str, pages: list[str], target: Path) -> None:
+    texts = [Path(p).read_text(encoding="utf-8") for p in pages]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(prune_css.prune(css, texts), encoding="utf-8")
+
+
+def _write_page_css(config: MkDocsConfig) -> None:
+    """The notebook pages' JupyterLab CSS and KaTeX's, each cut down to what its pages use."""
     css = _state.get("notebook_css", set())
     if len(css) > 1:
         log.warning("The notebook pages inline %d different styles; expected the same.", len(css))
-    pages = [Path(p).read_text(encoding="utf-8") for p in _state.get("notebook_pages", [])]
-    target = Path(config.site_dir) / NOTEBOOK_CSS
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(notebook_css.prune("\n".join(sorted(css)), pages), encoding="utf-8")
+    site = Path(config.site_dir)
+    _write_pruned_css("\n".join(css), _state.get("notebook_pages", []), site / NOTEBOOK_CSS)
+    katex = (Path(config.docs_dir) / KATEX_CSS).read_text(encoding="utf-8")
+    _write_pruned_css(katex, _state.get("maths_pages", []), site / KATEX_CSS)
 
 
 # --- outputs ------------------------------------------------------------------------
@@ -360,7 +372,7 @@ def on_post_build(config: MkDocsConfig) -> None:
     (site / "claims.json").write_text(
         json.dumps(claims_index(config), indent=2, ensure_ascii=False), encoding="utf-8"
     )
-    _write_notebook_css(config)
+    _write_page_css(config)
     maths.close()
     cards = [(q.slug, q.title, str(q.meta.get("summary", ""))) for q in _questions(config)]
     cards.append(("index", config.site_name, config.site_description or ""))

@@ -121,6 +121,25 @@ def typeset(page_html: str, katex_js: Path) -> tuple[str, bool]:
     return "".join(parts), True
 
 
+_TEXT_MATHS = re.compile(r"\\\((?P<paren>.+?)\\\)|" + _DOLLARS.pattern, re.DOTALL)
+
+
+def typeset_text(text: str, katex_js: Path) -> str:
+    """A heading's text as the table of contents shows it, with its TeX typeset."""
+    spans = [(m.start(), m.end(), html.unescape(m.group("paren") or m.group("inline")
+                                                or m.group("display")))
+             for m in _TEXT_MATHS.finditer(text)]
+    if not spans:
+        return text
+    rendered = _render([(tex, False) for _, _, tex in spans], katex_js)
+    parts, position = [], 0
+    for start, end, tex in spans:
+        parts += [text[position:start], '<span class="arithmatex">', rendered[tex, False],
+                  "</span>"]
+        position = end
+    return "".join([*parts, text[position:]])
+
+
 def close() -> None:
     """End the Node.js process (at the end of a build)."""
     process = _state.pop("node", None)

@@ -30,7 +30,7 @@ import sys
 
 if importlib.util.find_spec("office_hours") is None:
     subprocess.run(
-        [sys.executable, "-m", "pip", "install", "--quiet", {requirement!r}], check=True
+        [sys.executable, "-m", "pip", "install", "--quiet", "{requirement}"], check=True
     )
     importlib.invalidate_caches()'''
 
@@ -47,12 +47,13 @@ def site_extra(root: Path) -> dict[str, Any]:
     return dict(config.get("extra") or {})
 
 
-def github_repository(root: Path) -> str:
-    """``owner/name`` of the project's GitHub repository, from mkdocs.yml's ``extra.repository``."""
-    url = str(site_extra(root).get("repository", ""))
-    if not url.startswith("https://github.com/"):
-        raise SetupError(f"mkdocs.yml extra.repository is not a GitHub URL: {url!r}")
-    return url.removeprefix("https://github.com/").strip("/")
+def github_repository(extra: dict[str, Any]) -> str:
+    """``owner/name`` of the GitHub repository in mkdocs.yml's ``extra.repository`` (given as
+    ``owner/name`` or as its URL)."""
+    name = str(extra.get("repository", "")).removeprefix("https://github.com/").strip("/")
+    if name.count("/") != 1:
+        raise SetupError(f"mkdocs.yml extra.repository is not a GitHub repository: {name!r}")
+    return name
 
 
 def build_commit(root: Path) -> str:
@@ -80,7 +81,7 @@ def setup_cell(repository: str, commit: str) -> Any:
 
 def add_setup_cells(root: Path, folder: Path) -> None:
     """Start every notebook in ``folder`` with the setup cell (replacing an older one)."""
-    cell = setup_cell(github_repository(root), build_commit(root))
+    cell = setup_cell(github_repository(site_extra(root)), build_commit(root))
     for path in sorted(folder.glob("*.ipynb")):
         nb = nbformat.read(path, as_version=4)
         cells = [c for c in nb.cells if SETUP_TAG not in c.get("metadata", {}).get("tags", [])]
@@ -92,6 +93,5 @@ def add_setup_cells(root: Path, folder: Path) -> None:
 
 def colab_url(extra: dict[str, Any], notebook: str) -> str:
     """Colab's address of a notebook served at ``notebook`` (a path under site/)."""
-    repository = str(extra["repository"]).removeprefix("https://github.com/").strip("/")
-    return (f"https://colab.research.google.com/github/{repository}/blob/"
+    return (f"https://colab.research.google.com/github/{github_repository(extra)}/blob/"
             f"{extra['notebooks_branch']}/{notebook}")

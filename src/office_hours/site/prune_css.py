@@ -1,10 +1,11 @@
-"""Cut the JupyterLab stylesheet that mkdocs-jupyter inlines down to what the notebook pages use.
+"""Cut a stylesheet down to what some pages use.
 
 mkdocs-jupyter puts about 590 KB of JupyterLab CSS (the whole application's: file browser,
 toolbars, dialogs, every theme variable) in a ``<style>`` of every notebook page. The hooks serve
 it once, as ``assets/stylesheets/notebook.css``, and :func:`prune` keeps of it only the rules
 with a selector that matches an element of some notebook page, and the custom properties
-(``--jp-…``) that the kept rules use, directly or through other properties.
+(``--jp-…``) that the kept rules use, directly or through other properties. KaTeX's stylesheet
+is cut down the same way to what the pages with maths use.
 """
 
 from __future__ import annotations
@@ -107,7 +108,7 @@ def _used_properties(kept: list[Any]) -> set[str]:
 
 
 def _serialize(kept: list[Any], used: set[str]) -> str:
-    out = []
+    out: list[str] = []
     for item in kept:
         if isinstance(item, tuple):
             at, inner = item
@@ -123,7 +124,8 @@ def _serialize(kept: list[Any], used: set[str]) -> str:
                 out.append(f"{','.join(_selectors(item))}{{{body}}}")
         else:
             out.append(tinycss2.serialize([item]).strip())
-    return "\n".join(out)
+    # a rule repeated verbatim (the notebook styles come in several copies) is kept once, last
+    return "\n".join(reversed(dict.fromkeys(reversed(out))))
 
 
 def prune(css: str, pages: Iterable[str]) -> str:
