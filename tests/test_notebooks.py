@@ -27,6 +27,9 @@ from office_hours.site import notebooks
 from tests.conftest import ROOT
 
 EXTRA = {"repository": "owner/name", "notebooks_branch": "notebooks"}
+# nothing of the repository or of the test session's environment leaks into the fresh one
+OUTSIDE = {k: v for k, v in os.environ.items()
+           if k not in {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH", "PIP_PREFIX"}}
 
 
 def _notebook(path: Path, *sources: str) -> Path:
@@ -115,9 +118,10 @@ def _environment(wheel: Path) -> Path:
     pip = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
     if not stamp.is_file():
         subprocess.run([*pip, f"office-hours[demos] @ {wheel.as_uri()}", "nbconvert"],
-                       check=True)
+                       check=True, env=OUTSIDE)
     elif stamp.read_text() != _wheel_digest(wheel):
-        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True)
+        subprocess.run([*pip, "--no-deps", "--force-reinstall", str(wheel)], check=True,
+                       env=OUTSIDE)
     stamp.write_text(_wheel_digest(wheel))
     return env
 
@@ -126,11 +130,9 @@ def _execute(env: Path, notebook: Path, folder: Path) -> list[dict]:
     folder.mkdir()
     target = folder / notebook.name
     target.write_bytes(notebook.read_bytes())
-    clean = {k: v for k, v in os.environ.items()
-             if k not in {"PYTHONPATH", "VIRTUAL_ENV", "MPLBACKEND", "JUPYTER_PATH"}}
     run_env = {
-        **clean,
-        "PATH": f"{env / 'bin'}{os.pathsep}{clean.get('PATH', '')}",
+        **OUTSIDE,
+        "PATH": f"{env / 'bin'}{os.pathsep}{OUTSIDE.get('PATH', '')}",
         "OFFICE_HOURS_DATA": str(folder / "data"),  # a student's run: fetched and verified
         "JUPYTER_DATA_DIR": str(folder / "jupyter"),
         "OMP_NUM_THREADS": "1",

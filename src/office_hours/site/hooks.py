@@ -314,6 +314,8 @@ def _write_page_css(config: MkDocsConfig) -> None:
     _write_pruned_css("\n".join(css), _state.get("notebook_pages", []), site / NOTEBOOK_CSS)
     katex = (Path(config.docs_dir) / KATEX_CSS).read_text(encoding="utf-8")
     _write_pruned_css(katex, _state.get("maths_pages", []), site / KATEX_CSS)
+    fonts = Path(KATEX_CSS).parent / "fonts"
+    maths.subset_fonts(Path(config.docs_dir) / fonts, site / fonts, maths.used_characters())
 
 
 # --- outputs ------------------------------------------------------------------------
