@@ -144,7 +144,7 @@ def visit(browser, base_url: str, path: str, scheme: str) -> dict[str, Any]:
         const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
         const found = [];
         for (let n = walker.nextNode(); n; n = walker.nextNode()) {
-            if (n.parentElement.closest(skip)) continue;
+            if (n.parentElement.closest(skip) || !n.parentElement.checkVisibility()) continue;
             const m = n.textContent.match(raw);
             if (m) found.push(n.textContent.slice(Math.max(0, m.index - 30), m.index + 40));
         }
