@@ -15,6 +15,16 @@ def root() -> Path:
     return ROOT
 
 
+@pytest.fixture(scope="session")
+def site(root) -> Path:
+    """The site, built once per test session (executing the demos whose inputs changed)."""
+    from office_hours.site import build  # not in `nox -s browser`, which has no project
+
+    records = build.build_demos(root)
+    build.stage_for_site(root, records)
+    return build.build_site(root)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _quiet_mkdocs() -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")

@@ -58,3 +58,9 @@ def test_tolerance_is_configurable(monkeypatch):
     monkeypatch.setenv(history.TOLERANCE_ENV, "0.2")
     assert history.tolerance() == 0.2
     json.dumps(run("a", "d", 1.0, [1.0]))
+
+
+def test_rounding_noise_in_an_identity_is_not_drift():
+    old = run("a", "2026-11-29T10:00:00+00:00", 1.2e-15, [0.3])
+    new = run("b", "2026-12-02T10:00:00+00:00", 5.0e-15, [0.3])
+    assert history.drift([old, new], [new], tol=0.05) == []

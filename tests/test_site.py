@@ -23,13 +23,6 @@ CSS_URL = re.compile(r"url\(\s*['\"]?((?:https?:)?//[^'\")\s]+)")
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="session")
-def site(root) -> Path:
-    records = build.build_demos(root)
-    build.stage_for_site(root, records)
-    return build.build_site(root)
-
-
 class Tags(HTMLParser):
     """The tags of a page with their attributes, and the text of inline scripts and styles."""
 
@@ -153,12 +146,26 @@ def test_no_resource_is_loaded_from_another_host(site):
     assert problems == []
 
 
-def test_maths_is_served_by_the_site(site):
-    for part in ("katex.min.js", "katex.min.css", "contrib/auto-render.min.js"):
-        assert (site / "vendor" / "katex" / part).is_file()
+def test_maths_is_typeset_at_build_time_and_styled_by_the_site(site):
+    """No page loads maths code; a page with maths links the site's KaTeX CSS and its fonts."""
+    scripts = [a.get("src", "") for p in html_pages(site) for tag, a in parse(p).tags
+               if tag == "script"]
+    assert not [s for s in scripts if "katex" in s]
+    assert not list((site / "vendor" / "katex").glob("**/*.js"))
     css = (site / "vendor" / "katex" / "katex.min.css").read_text(encoding="utf-8")
     fonts = re.findall(r"url\((fonts/[^)]+\.woff2)\)", css)
     assert fonts and all((site / "vendor" / "katex" / f).is_file() for f in fonts)
+    with_maths = without = 0
+    for path in html_pages(site):
+        links = [a.get("href", "") for tag, a in parse(path).tags if tag == "link"]
+        has_katex_css = any(h.endswith("vendor/katex/katex.min.css") for h in links)
+        if 'class="katex"' in path.read_text(encoding="utf-8"):
+            with_maths += 1
+            assert has_katex_css, path
+        else:
+            without += 1
+            assert not has_katex_css, path
+    assert with_maths and without
 
 
 def og_tags(path: Path) -> dict[str, str]:

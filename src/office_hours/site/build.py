@@ -722,6 +722,9 @@ def stage_for_site(root: Path, records: dict[str, DemoRecord]) -> None:
             dest = target / name
             if not dest.is_file() or dest.read_bytes() != source.read_bytes():
                 shutil.copyfile(source, dest)
+    from office_hours.site.notebooks import add_setup_cells  # nbformat: not on a no-op build
+
+    add_setup_cells(root, target)
     for stale in target.iterdir():
         if stale.name not in wanted:
             stale.unlink()

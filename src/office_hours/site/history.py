@@ -24,6 +24,8 @@ from typing import Any
 FILE = "history.jsonl"
 DEFAULT_TOLERANCE = 0.05  #: relative change that counts as drift, unless configured
 TOLERANCE_ENV = "OFFICE_HOURS_DRIFT_TOLERANCE"
+#: changes smaller than this are rounding, not drift (an identity's 1e-15 may become 5e-15)
+ABSOLUTE_FLOOR = 1e-9
 
 
 def tolerance() -> float:
@@ -128,7 +130,7 @@ def changes(before: Mapping[str, Any], after: Mapping[str, Any], tol: float) -> 
     for name in sorted(old.keys() & new.keys()):
         change = Change(after["slug"], name, old[name], new[name],
                         before["executed_at"][:10], versions)
-        if change.relative > tol:
+        if change.relative > tol and abs(change.after - change.before) > ABSOLUTE_FLOOR:
             found.append(change)
     return found
 

@@ -6,8 +6,10 @@ Listed under ``hooks:`` in mkdocs.yml. They read the records written by
 * build the navigation and the home page's question list from the pages' front matter;
 * add to each answer page the question as asked, the claims box and "Run it yourself";
 * fill the demo run-times page;
-* make notebook pages self-contained: the JupyterLab CSS that mkdocs-jupyter inlines on
-  every page is served once as a shared stylesheet, and its CDN scripts are removed;
+* make notebook pages self-contained and light: the JupyterLab CSS that mkdocs-jupyter
+  inlines on every page is served once, cut down to what the pages use, and its CDN scripts
+  are removed; each demo page is titled after its answer and leads back to it;
+* typeset TeX at build time (:mod:`office_hours.site.maths`): no page loads maths code;
 * write ``site/claims.json`` and the OpenGraph preview images.
 
 A question whose demo has no record, or whose claims did not all hold, is reported as a
@@ -36,7 +38,7 @@ from mkdocs.config.defaults import MkDocsConfig
 from mkdocs.structure.files import Files
 from mkdocs.structure.pages import Page
 
-from office_hours.site import history, values
+from office_hours.site import history, maths, notebooks, prune_css, values
 from office_hours.site.build import DemoRecord, Question, discover, load_record
 
 log = logging.getLogger("mkdocs.hooks.office_hours")
@@ -45,6 +47,8 @@ QUESTIONS_MARKER = "<!-- questions -->"
 TIMES_MARKER = "<!-- demo-times -->"
 COMPAT_MARKER = "<!-- compat-matrix -->"
 OG_IMAGE_SIZE = (1200, 630)
+NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
+KATEX_CSS = "vendor/katex/katex.min.css"
 _state: dict[str, Any] = {}
 
 
@@ -79,20 +83,19 @@ def _by_topic(config: MkDocsConfig) -> dict[str, list[Question]]:
 
 
 def on_config(config: MkDocsConfig) -> MkDocsConfig:
+    """One navigation entry per question, under its topic; its demo page is linked from the
+    answer and leads back to it, outside the navigation."""
     _state.clear()
     config.extra["social"] = [{  # the footer's link, from mkdocs.yml's one `repository` setting
         "icon": "fontawesome/brands/github", "name": "Source, demos and issues",
         "link": f"https://github.com/{config.extra['repository']}",
     }]
-    questions = _questions(config)
-    by_topic = _by_topic(config)
     config["nav"] = [
         {"Home": "index.md"},
         *(
             {topic: [{q.title: f"questions/{q.slug}.md"} for q in qs]}
-            for topic, qs in by_topic.items()
+            for topic, qs in _by_topic(config).items()
         ),
-        {"Executed demos": [{q.title: f"demos/{q.slug}.ipynb"} for q in questions]},
         {"About": ["how-it-works.md", "demo-times.md", "tags.md"]},
     ]
     return config
@@ -226,12 +229,7 @@ def _question_header(question: Question) -> str:
 
 
 def _colab_url(config: MkDocsConfig, slug: str) -> str:
-    """Colab opens notebooks from GitHub: the executed one is on the deployed site's branch."""
-    repository = str(config.extra.get("repository", "")).removeprefix("https://github.com/")
-    return (
-        f"https://colab.research.google.com/github/{repository}/blob/gh-pages/"
-        f"demos/{slug}/{slug}.ipynb"
-    )
+    return notebooks.colab_url(config.extra, f"demos/{slug}/{slug}.ipynb")
 
 
 def _run_it_yourself(question: Question, config: MkDocsConfig) -> str:
@@ -240,14 +238,16 @@ def _run_it_yourself(question: Question, config: MkDocsConfig) -> str:
     link = html.escape(f"[{question.title}]({url})", quote=True)
     return (
         "\n\n## Run it yourself\n\n"
-        f"[Executed demo](../demos/{slug}.ipynb){{ .md-button .md-button--primary }}\n"
-        f"[Demo as a script (.py)](../demos/{slug}.py){{ .md-button download }}\n"
+        f"[The demo, executed](../demos/{slug}.ipynb){{ .md-button .md-button--primary }}\n"
+        f'<a class="md-button" href="{_colab_url(config, slug)}">Open in Colab</a>\n'
         f'<a class="md-button" href="../../demos/{slug}/{slug}.ipynb" download>'
-        "Executed notebook (.ipynb)</a>\n"
-        f'<a class="md-button" href="{_colab_url(config, slug)}">Open in Colab</a>\n\n'
-        "From a clone of the repository, one command runs the demo in a fresh kernel and prints "
-        "its claims (in Colab, first `pip install` the repository so that `office_hours` imports):"
-        f"\n\n```bash\nnox -s demo -- {slug}\n```\n\n"
+        "Notebook (.ipynb)</a>\n"
+        f"[Script (.py)](../demos/{slug}.py){{ .md-button download }}\n\n"
+        "The notebook runs anywhere with Python 3.11 or newer: where the `office_hours` package "
+        "is missing (in Colab, say), its first cell installs it, with what the demos need, at "
+        "the commit that built this page; the data is downloaded and checked against its "
+        "published checksum. From a clone of the repository, one command runs the demo in a "
+        f"fresh kernel and prints its claims:\n\n```bash\nnox -s demo -- {slug}\n```\n\n"
         "## Link this answer\n\n"
         f'<button class="md-button oh-copy-link" type="button" data-copy="{link}">'
         "Copy a Markdown link for the forum</button> "
@@ -400,20 +400,73 @@ _CDN_SCRIPTS = re.compile(
     r"|<script[^>]+src=\"(?:https?://[^\"]*)?\"[^>]*>\s*</script>",
     re.DOTALL,
 )
+_H1 = re.compile(r"(<h1[^>]*>)(.*?)(<a class=\"anchor-link\"|</h1>)", re.DOTALL)
 
 
-def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
-    if not page.file.src_uri.startswith("demos/"):
-        return html_text
-    css = "\n".join(_STYLE.findall(html_text))
-    name = f"jupyter-{hashlib.sha256(css.encode()).hexdigest()[:10]}.css"
-    _state.setdefault("notebook_css", {})[name] = css
+def _notebook_page(html_text: str, page: Page, config: MkDocsConfig) -> str:
+    """A demo page: titled after its answer, with a way back to it, and its JupyterLab CSS
+    served once for all notebook pages (see :mod:`office_hours.site.prune_css`)."""
+    _state.setdefault("notebook_css", set()).add("\n".join(_STYLE.findall(html_text)))
+    _state.setdefault("notebook_pages", []).append(page.file.abs_dest_path)
     html_text = _CDN_SCRIPTS.sub("", _STYLE.sub("", html_text))
     # search finds the answer pages, not the demos' code and printed output
     page.meta["search"] = {"exclude": True}
-    depth = page.url.count("/")
-    href = "../" * depth + f"assets/stylesheets/{name}"
-    return f'<link rel="stylesheet" href="{href}">\n{html_text}'
+    slug = Path(page.file.src_uri).stem
+    question = next((q for q in _questions(config) if q.slug == slug), None)
+    if question is None:
+        return html_text
+    page.title = f"{question.title} — the demo"
+    html_text = _H1.sub(
+        lambda m: m.group(1) + html.escape(page.title) + m.group(3), html_text, count=1)
+    back = (
+        '<nav class="oh-breadcrumb" aria-label="Breadcrumb">'
+        f'<a href="../../questions/{slug}/">{html.escape(question.title)}</a>'
+        ' <span aria-hidden="true">›</span> <span aria-current="page">The demo</span></nav>\n'
+    )
+    return back + html_text
+
+
+def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Files) -> str:
+    stylesheets = []
+    if page.file.src_uri.startswith("demos/"):
+        html_text = _notebook_page(html_text, page, config)
+        stylesheets.append(NOTEBOOK_CSS)
+    katex_js = Path(config.docs_dir) / "vendor" / "katex" / "katex.min.js"
+    try:
+        html_text, has_maths = maths.typeset(html_text, katex_js)
+        todo = list(page.toc)
+        while todo:  # the table of contents repeats the headings, and their maths
+            item = todo.pop()
+            item.title = maths.typeset_text(item.title, katex_js)
+            todo += item.children
+    except maths.MathsError as error:
+        log.warning("%s: %s", page.file.src_uri, error)
+        has_maths = False
+    if has_maths:
+        stylesheets.insert(0, KATEX_CSS)
+        _state.setdefault("maths_pages", []).append(page.file.abs_dest_path)
+    # docs/overrides/main.html links these in the page's head
+    page.meta["stylesheets"] = stylesheets
+    return html_text
+
+
+def _write_pruned_css(css: str, pages: list[str], target: Path) -> None:
+    texts = [Path(p).read_text(encoding="utf-8") for p in pages]
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(prune_css.prune(css, texts), encoding="utf-8")
+
+
+def _write_page_css(config: MkDocsConfig) -> None:
+    """The notebook pages' JupyterLab CSS and KaTeX's, each cut down to what its pages use."""
+    css = _state.get("notebook_css", set())
+    if len(css) > 1:
+        log.warning("The notebook pages inline %d different styles; expected the same.", len(css))
+    site = Path(config.site_dir)
+    _write_pruned_css("\n".join(css), _state.get("notebook_pages", []), site / NOTEBOOK_CSS)
+    katex = (Path(config.docs_dir) / KATEX_CSS).read_text(encoding="utf-8")
+    _write_pruned_css(katex, _state.get("maths_pages", []), site / KATEX_CSS)
+    fonts = Path(KATEX_CSS).parent / "fonts"
+    maths.subset_fonts(Path(config.docs_dir) / fonts, site / fonts, maths.used_characters())
 
 
 # --- outputs ------------------------------------------------------------------------
@@ -555,10 +608,8 @@ def on_post_build(config: MkDocsConfig) -> None:
     (site / "claims-history.json").write_text(
         json.dumps(history.load(_root(config) / "build"), ensure_ascii=False), encoding="utf-8"
     )
-    stylesheets = site / "assets" / "stylesheets"
-    stylesheets.mkdir(parents=True, exist_ok=True)
-    for name, css in _state.get("notebook_css", {}).items():
-        (stylesheets / name).write_text(css, encoding="utf-8")
+    _write_page_css(config)
+    maths.close()
     cards = [(q.slug, q.title, summary(config, q)) for q in _questions(config)]
     cards.append(("index", config.site_name, config.site_description or ""))
     for slug, title, text in cards:
