@@ -303,3 +303,36 @@ def test_open_in_colab_points_at_the_notebook_on_the_notebooks_branch(browser, b
     assert href.startswith(prefix), href
     served = SITE / href.removeprefix(prefix)
     assert served == SITE / "demos" / slug / f"{slug}.ipynb" and served.is_file(), href
+
+
+@pytest.mark.parametrize("slug", answers() if SITE.is_dir() else [])
+def test_on_a_phone_the_short_answer_comes_first_and_the_claims_box_is_one_line(
+        browser, base_url, slug):
+    """At 390 × 800: the question, then the short answer starting in the first screen, then the
+    claims box, closed to its one line until clicked."""
+    page = open_page(browser, base_url, f"questions/{slug}/", width=390, height=800)
+    order = first_screen_order(page, [".oh-question", ".oh-question + p", "details.oh-claims"])
+    (_, question, _), (_, answer, answer_seen), (_, box, _) = order
+    assert question < answer < box, order
+    assert answer_seen, f"the short answer starts at {answer:.0f} px, below the first screen"
+    summary = page.locator("details.oh-claims > summary")
+    assert re.fullmatch(r"✓ (\d+) of \1 claims checked by the demo · \d{4}-\d\d-\d\d",
+                        summary.inner_text().strip())
+    assert not page.locator("details.oh-claims").evaluate("d => d.open")
+    assert not page.locator(".oh-claim-row").first.is_visible()
+    summary.click()
+    assert page.locator(".oh-claim-row").first.is_visible()
+    page.close()
+
+
+def test_an_address_naming_a_claim_opens_the_box_at_it(browser, base_url):
+    entry = claims_index()[0]
+    claim = entry["claims"][-1]["id"]
+    page = open_page(browser, base_url, f"questions/{entry['slug']}/#claim-{claim}",
+                     width=390, height=800)
+    assert page.locator("details.oh-claims").evaluate("d => d.open")
+    row = page.locator(f"#claim-{claim}")
+    assert row.is_visible() and "Measured: " in row.inner_text()
+    box = row.bounding_box()
+    assert 0 <= box["y"] < 800, "the named claim is scrolled into view"
+    page.close()
