@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -28,3 +29,10 @@ def site(root) -> Path:
 @pytest.fixture(scope="session", autouse=True)
 def _quiet_mkdocs() -> None:
     os.environ.setdefault("NO_MKDOCS_2_WARNING", "1")
+
+
+def commit_all(project: Path) -> None:
+    """Make ``project`` a git checkout with one commit: the site pins downloads to its commit."""
+    git = ["git", "-c", "user.name=test", "-c", "user.email=test@example.org"]
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-qm", "project", "--allow-empty"]):
+        subprocess.run([*git, *args], cwd=project, check=True, capture_output=True)

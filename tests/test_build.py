@@ -22,6 +22,7 @@ import pytest
 
 from office_hours.site import build
 from office_hours.site.build import BuildError
+from tests.conftest import commit_all
 
 RUNTIME = ("__init__.py", "claims.py", "data.py")
 STAND_INS = {
@@ -318,9 +319,11 @@ def test_killed_build_takes_its_kernels_with_it(project):
 def write_site_config(project: Path) -> None:
     (project / "mkdocs.yml").write_text(
         "site_name: Test\nsite_url: !ENV [SITE_URL, 'https://example.org/']\nstrict: true\n"
+        "extra:\n  repository: owner/name\n"
         "exclude_docs: |\n  demos/\n"
     )
     (project / "docs" / "index.md").write_text("# Home\n")
+    commit_all(project)
 
 
 @pytest.mark.slow

@@ -20,7 +20,7 @@ import jsonschema
 import pytest
 
 from office_hours.site import build, history, scaffold
-from tests.conftest import ROOT
+from tests.conftest import ROOT, commit_all
 
 pytestmark = pytest.mark.slow
 SLUG = "what-is-dropout"
@@ -73,6 +73,7 @@ def make_project(tmp: Path) -> Path:
     text = text.replace('summary: "The short answer', f'summary: "{TRICKY} The short answer')
     text = text.replace('text: "One sentence', f'text: "{TRICKY} One sentence')
     page.write_text(text, encoding="utf-8")
+    commit_all(tmp)
     return tmp
 
 

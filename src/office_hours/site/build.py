@@ -722,9 +722,12 @@ def stage_for_site(root: Path, records: dict[str, DemoRecord]) -> None:
             dest = target / name
             if not dest.is_file() or dest.read_bytes() != source.read_bytes():
                 shutil.copyfile(source, dest)
-    from office_hours.site.notebooks import add_setup_cells  # nbformat: not on a no-op build
+    from office_hours.site.notebooks import SetupError, add_setup_cells  # not on a no-op build
 
-    add_setup_cells(root, target)
+    try:
+        add_setup_cells(root, target)
+    except SetupError as error:
+        raise BuildError(f"the downloadable notebooks need their setup cell: {error}") from None
     for stale in target.iterdir():
         if stale.name not in wanted:
             stale.unlink()
