@@ -172,8 +172,9 @@ claim("embedding-loss-equals-loop", abs(J_embedding - J_loop) / J_loop, "<", 1e-
 # ## Step 4: training, one non-zero cell at a time
 # The paper trains with AdaGrad at learning rate 0.05, sampling the non-zero cells at random
 # (§4.2). `glove.c` makes this concrete: an iteration reads every non-zero cell once, in a
-# shuffled order, and for each cell computes $\text{diff} = w_i^\top \tilde w_j + b_i + \tilde b_j
-# - \log X_{ij}$ and updates the four things it touches. The gradient of that cell's cost
+# shuffled order, and for each cell computes
+# $\text{diff} = w_i^\top \tilde w_j + b_i + \tilde b_j - \log X_{ij}$ and updates the four
+# things it touches. The gradient of that cell's cost
 # $\tfrac12 f\,\text{diff}^2$ with respect to $w_i$ is $f\,\text{diff}\,\tilde w_j$; each
 # coordinate is clipped to $\pm 100$, multiplied by the learning rate, and divided by the root of
 # that coordinate's running sum of squared (clipped, scaled) steps, which starts at 1. The biases

@@ -7,7 +7,7 @@ readline.createInterface({ input: process.stdin }).on("line", (line) => {
   const [tex, display] = JSON.parse(line);
   let answer;
   try {
-    answer = { html: katex.renderToString(tex, { displayMode: display, throwOnError: true }) };
+    answer = { html: katex.renderToString(tex, { displayMode: display, throwOnError: true, output: "mathml" }) };
   } catch (error) {
     answer = { error: String(error.message || error) };
   }
