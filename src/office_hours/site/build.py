@@ -48,7 +48,7 @@ import yaml
 from packaging.requirements import Requirement
 from packaging.utils import canonicalize_name
 
-from office_hours.site import history
+from office_hours.site import history, values
 
 KERNEL_ENV = {"OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1", "PYTHONHASHSEED": "0"}
 VERSIONS_SHOWN = ("python", "torch", "numpy", "pandas", "scikit-learn")
@@ -842,6 +842,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         records = build_demos(root, only=args.slugs, jobs=args.jobs, force=args.force, out=out,
                               shard_of=args.shard)
         print_table(records)
+        for slug, record in records.items():
+            page = (root / "docs" / "questions" / f"{slug}.md").read_text(encoding="utf-8")
+            for name in values.unused(page, record.values):
+                print(f"warning: demos/{slug}.py records the value '{name}', which "
+                      f"docs/questions/{slug}.md never uses: quote it or stop recording it")
         executed = [asdict(r) for r in records.values() if not r.cached]
         drift = history.drift_table(history.drift(history.load(out), executed))
         if drift:

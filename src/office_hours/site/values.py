@@ -41,3 +41,8 @@ def substitute(text: str, values: Mapping[str, Mapping[str, Any]], where: str) -
         return str(values[name]["text"])
 
     return REFERENCE.sub(replace, text)
+
+
+def unused(page_text: str, recorded: Mapping[str, object]) -> list[str]:
+    """The recorded value names a page (body and front matter) never refers to."""
+    return sorted(set(recorded) - references(page_text))
