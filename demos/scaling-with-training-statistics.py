@@ -473,7 +473,8 @@ for seed in SEEDS:
     folds = KFold(5, shuffle=True, random_state=seed)
     encoded = TargetEncoder(target_type="continuous").fit(category, target).transform(category)
     leaky_r2.append(cross_val_score(LinearRegression(), encoded, target, cv=folds, scoring="r2").mean())
-    encoder = TargetEncoder(target_type="continuous", cv=KFold(5, shuffle=True, random_state=seed))
+    # cv/shuffle/random_state: the same KFold as above, spelled as scikit-learn 1.6 accepts it
+    encoder = TargetEncoder(target_type="continuous", cv=5, shuffle=True, random_state=seed)
     honest = make_pipeline(encoder, LinearRegression())
     honest_r2.append(cross_val_score(honest, category, target, cv=folds, scoring="r2").mean())
 print(pd.DataFrame({"encode on all rows": leaky_r2, "encoder in the pipeline": honest_r2}).round(3).to_string())
