@@ -48,7 +48,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import subprocess
 import sys
 import time
@@ -197,6 +196,14 @@ def scaling_pool() -> list[list[str]]:
     return [pool[k] for k in np.random.default_rng(0).permutation(len(pool))]
 
 
+def _peak_rss_mib() -> float:
+    """This process's peak resident set, from Linux's VmHWM: ru_maxrss would carry over the
+    parent's peak across fork + exec (3.8 GB after the MF benchmark in one `nox -s bench`)."""
+    status = Path("/proc/self/status").read_text(encoding="utf-8")
+    peak = next(line for line in status.splitlines() if line.startswith("VmHWM:"))
+    return int(peak.split()[1]) / 1024
+
+
 def scaling_row(scale: int) -> dict:
     """GloVe's cost on the first ``scale``/4 of the pool's tokens (run in a fresh process)."""
     pool = scaling_pool()
@@ -216,7 +223,7 @@ def scaling_row(scale: int) -> dict:
     return {
         "tokens": int(sum(map(len, ids))), "vocab": len(vocab), "nnz": X.nnz,
         "count_seconds": count_seconds, "train_seconds": train_seconds,
-        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,  # KiB (Linux)
+        "peak_rss_mib": _peak_rss_mib(),
         "allocated_mib": allocated / 2**20,
     }  # fmt: skip
 
