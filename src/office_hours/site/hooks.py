@@ -48,7 +48,6 @@ TIMES_MARKER = "<!-- demo-times -->"
 COMPAT_MARKER = "<!-- compat-matrix -->"
 OG_IMAGE_SIZE = (1200, 630)
 NOTEBOOK_CSS = "assets/stylesheets/notebook.css"
-KATEX_CSS = "vendor/katex/katex.min.css"
 _state: dict[str, Any] = {}
 
 
@@ -433,7 +432,7 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
         stylesheets.append(NOTEBOOK_CSS)
     katex_js = Path(config.docs_dir) / "vendor" / "katex" / "katex.min.js"
     try:
-        html_text, has_maths = maths.typeset(html_text, katex_js)
+        html_text = maths.typeset(html_text, katex_js)
         todo = list(page.toc)
         while todo:  # the table of contents repeats the headings, and their maths
             item = todo.pop()
@@ -441,10 +440,6 @@ def on_page_content(html_text: str, page: Page, config: MkDocsConfig, files: Fil
             todo += item.children
     except maths.MathsError as error:
         log.warning("%s: %s", page.file.src_uri, error)
-        has_maths = False
-    if has_maths:
-        stylesheets.insert(0, KATEX_CSS)
-        _state.setdefault("maths_pages", []).append(page.file.abs_dest_path)
     # docs/overrides/main.html links these in the page's head
     page.meta["stylesheets"] = stylesheets
     return html_text
@@ -457,16 +452,12 @@ def _write_pruned_css(css: str, pages: list[str], target: Path) -> None:
 
 
 def _write_page_css(config: MkDocsConfig) -> None:
-    """The notebook pages' JupyterLab CSS and KaTeX's, each cut down to what its pages use."""
+    """The notebook pages' JupyterLab CSS, cut down to what those pages use."""
     css = _state.get("notebook_css", set())
     if len(css) > 1:
         log.warning("The notebook pages inline %d different styles; expected the same.", len(css))
     site = Path(config.site_dir)
     _write_pruned_css("\n".join(css), _state.get("notebook_pages", []), site / NOTEBOOK_CSS)
-    katex = (Path(config.docs_dir) / KATEX_CSS).read_text(encoding="utf-8")
-    _write_pruned_css(katex, _state.get("maths_pages", []), site / KATEX_CSS)
-    fonts = Path(KATEX_CSS).parent / "fonts"
-    maths.subset_fonts(Path(config.docs_dir) / fonts, site / fonts, maths.used_characters())
 
 
 # --- outputs ------------------------------------------------------------------------

@@ -4,7 +4,8 @@ Two kinds of TeX reach the HTML: the ``\\(..\\)`` and ``\\[..\\]`` spans that
 ``pymdownx.arithmatex`` (generic mode) writes on Markdown pages, and the ``$..$`` and ``$$..$$``
 that Jupyter's Markdown keeps as text in notebook Markdown cells. Both are rendered by the
 site's own copy of KaTeX (``docs/vendor/katex/katex.min.js``) under Node.js, in one call per
-page; the page then needs only KaTeX's stylesheet and fonts.
+page, as MathML (KaTeX's ``output: "mathml"``), which browsers draw natively with their own maths
+font: a page with maths loads no script, stylesheet or font for it.
 """
 
 from __future__ import annotations
@@ -98,8 +99,8 @@ def _notebook_spans(text: str) -> list[tuple[int, int, str, bool]]:
     return spans
 
 
-def typeset(page_html: str, katex_js: Path) -> tuple[str, bool]:
-    """The page with every TeX fragment typeset, and whether it has any maths."""
+def typeset(page_html: str, katex_js: Path) -> str:
+    """The page with every TeX fragment typeset."""
     spans: list[tuple[int, int, str, bool, str, str]] = []
     for m in _ARITHMATEX.finditer(page_html):
         display = m.group("display") is not None
@@ -109,7 +110,7 @@ def typeset(page_html: str, katex_js: Path) -> tuple[str, bool]:
     for start, end, tex, display in _notebook_spans(page_html):
         spans.append((start, end, tex, display, '<span class="arithmatex">', "</span>"))
     if not spans:
-        return page_html, False
+        return page_html
     rendered = _render([(tex, display) for _, _, tex, display, _, _ in spans], katex_js)
     parts, position = [], 0
     for start, end, tex, display, open_tag, close_tag in sorted(spans):
@@ -118,7 +119,7 @@ def typeset(page_html: str, katex_js: Path) -> tuple[str, bool]:
         parts += [page_html[position:start], open_tag, rendered[tex, display], close_tag]
         position = end
     parts.append(page_html[position:])
-    return "".join(parts), True
+    return "".join(parts)
 
 
 _TEXT_MATHS = re.compile(r"\\\((?P<paren>.+?)\\\)|" + _DOLLARS.pattern, re.DOTALL)
@@ -146,32 +147,3 @@ def close() -> None:
     if process is not None and process.stdin is not None:
         process.stdin.close()
         process.wait(timeout=30)
-
-
-def used_characters() -> set[str]:
-    """The characters KaTeX drew in this build: the text of the HTML it wrote, tags aside."""
-    drawn: set[str] = set()
-    for rendered in _cache.values():
-        visual = rendered[rendered.find('<span class="katex-html"'):]
-        drawn |= set(html.unescape(re.sub(r"<[^>]*>", "", visual)))
-    return drawn
-
-
-def subset_fonts(fonts: Path, target: Path, characters: set[str]) -> None:
-    """KaTeX's fonts cut down to ``characters`` (about 90% smaller), written to ``target``.
-
-    Every font keeps every drawn character it has: a superset of the glyphs it draws, since
-    each character KaTeX draws is in the text of its HTML, whichever font the CSS picks.
-    """
-    from fontTools import subset
-
-    options = subset.Options()
-    options.flavor = "woff2"
-    options.layout_features = ["*"]
-    target.mkdir(parents=True, exist_ok=True)
-    for path in sorted(fonts.glob("*.woff2")):
-        font = subset.load_font(str(path), options)
-        subsetter = subset.Subsetter(options)
-        subsetter.populate(unicodes=[ord(c) for c in characters])
-        subsetter.subset(font)
-        subset.save_font(font, str(target / path.name), options)
