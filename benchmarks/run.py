@@ -35,6 +35,7 @@ def load(name: str) -> ModuleType:
     if spec is None or spec.loader is None:
         raise ImportError(path)
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # so worker processes can pickle its functions by name
     spec.loader.exec_module(module)
     return module
 
@@ -44,6 +45,16 @@ def existing_file(text: str) -> Path:
     if not path.is_file():
         raise argparse.ArgumentTypeError(f"no such file: {text}")
     return path
+
+
+def positive_int(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        number = 0
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text}")
+    return number
 
 
 def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
@@ -65,7 +76,9 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     ngram.add_argument("--train", type=existing_file, help="one sequence a line")
     ngram.add_argument("--test", type=existing_file, help="one sequence a line")
     ngram.add_argument("--full-nltk", action="store_true",
-                       help="score the whole test set with NLTK too (slow)")
+                       help="score the whole test set with NLTK too (about an hour of CPU)")
+    ngram.add_argument("--nltk-workers", type=positive_int, default=1, metavar="N",
+                       help="split NLTK's scoring over N processes (default 1)")
     args = parser.parse_args(argv)
     if args.name == "ngram" and (args.train is None) != (args.test is None):
         parser.error("ngram: give both --train and --test, or neither")
@@ -87,8 +100,10 @@ def jobs(args: argparse.Namespace) -> list[tuple[str, Callable[[], list[dict]]]]
             return [("glove", lambda: module.run(args.corpus))]
         return [("glove", module.run), ("glove scaling", module.scaling_rows)]
     if args.train is not None:
-        return [("ngram", lambda: module.run(args.train, args.test, args.full_nltk))]
-    return [("ngram", lambda: module.run(full_nltk=args.full_nltk)),
+        return [("ngram", lambda: module.run(args.train, args.test, args.full_nltk,
+                                             args.nltk_workers))]
+    return [("ngram", lambda: module.run(full_nltk=args.full_nltk,
+                                         nltk_workers=args.nltk_workers)),
             ("ngram scaling", module.scaling_rows)]
 
 

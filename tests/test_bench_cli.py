@@ -84,7 +84,17 @@ def test_dispatch_and_json_rows(files, tmp_path, monkeypatch, capsys):
     runner.main(["ngram", "--train", str(files["a"]), "--test", str(files["b"])])
     assert calls == [("mf", "run", (files["rows"],), {"batch_64": True}),
                      ("glove", "run", (files["a"],), {}),
-                     ("ngram", "run", (files["a"], files["b"], False), {})]
+                     ("ngram", "run", (files["a"], files["b"], False, 1), {})]
+    calls.clear()
+    runner.main(["ngram", "--full-nltk", "--nltk-workers", "3"])
+    assert calls[0] == ("ngram", "run", (), {"full_nltk": True, "nltk_workers": 3})
+
+
+@pytest.mark.parametrize("workers", ["0", "-1", "two"])
+def test_nltk_workers_must_be_a_positive_whole_number(workers, capsys):
+    with pytest.raises(SystemExit):
+        runner.parse_args(["ngram", "--nltk-workers", workers])
+    assert "not a positive whole number" in capsys.readouterr().err
 
 
 def test_a_row_missing_a_field_is_refused(monkeypatch):
@@ -128,3 +138,26 @@ def test_ngram_benchmark_on_tiny_files_agrees_with_nltk(tmp_path):
     assert rows["max |Δ log p| per event"]["value"] < 1e-12
     labelled = [r["implementation"] for r in rows.values()]
     assert all(name.startswith(("office_hours", "nltk")) for name in labelled)
+
+
+def test_nltk_blocks_keep_order_and_balance_tokens():
+    bench = load("bench_ngram")
+    test = [["a"] * 3, ["b"] * 10, ["c"], ["d"] * 5, ["e"] * 2]
+    for n in (1, 2, 3, 5, 10):
+        parts = bench.blocks(test, n)
+        assert [s for part in parts for s in part] == test
+        assert all(parts) and len(parts) <= n
+    assert [len(p) for p in bench.blocks(test, 2)] == [2, 3]  # 17 and 14 padded tokens
+    with pytest.raises(ValueError, match="≥ 1"):
+        bench.blocks(test, 0)
+
+
+def test_nltk_scores_split_over_processes_equal_one_process():
+    bench = runner.load("ngram")  # the runner's loader, which lets workers pickle by name
+    train = [s.split() for s in ("a b a c", "b b c a b", "c a d b e", "a c b")]
+    test = [s.split() for s in ("a c b", "d a a e c", "a b", "c c d")]
+    one = bench.nltk_scores(train, test)[0]
+    for workers in (2, 3):
+        log_p, fit_s, score_cpu_s, wall_s = bench.nltk_scores_parallel(train, test, workers)
+        np.testing.assert_array_equal(log_p, one)
+        assert fit_s > 0 and score_cpu_s > 0 and wall_s > 0
