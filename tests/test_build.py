@@ -287,19 +287,22 @@ def gone(processes: list[psutil.Process], within: float) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("target", ["group", "process"])
-def test_ctrl_c_stops_the_build_within_5_s_and_leaves_no_process(project, target):
+@pytest.mark.parametrize(("target", "stop"), [("group", signal.SIGINT),
+                                              ("process", signal.SIGINT),
+                                              ("process", signal.SIGTERM)])
+def test_ctrl_c_or_sigterm_stops_the_build_within_5_s_and_leaves_no_process(project, target,
+                                                                           stop):
     process = start_build(project, "--jobs", "2")
     kernels = wait_for_kernels(process, 2)
     everyone = psutil.Process(process.pid).children(recursive=True)
     start = time.monotonic()
     if target == "group":
-        os.killpg(process.pid, signal.SIGINT)
+        os.killpg(process.pid, stop)
     else:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(stop)
     out, err = process.communicate(timeout=30)
     assert time.monotonic() - start < 5
-    assert process.returncode == 130
+    assert process.returncode == 128 + stop
     assert "interrupted: 0 demos done (cached), 4 not run; site/ unchanged" in err
     assert "Traceback" not in err and "FAILED" not in out
     assert gone(everyone + kernels, within=1)

@@ -796,7 +796,8 @@ def build_site(root: Path) -> Path:
         print("\n".join(problems), file=sys.stderr)
     site, old = root / "site", root / "build" / "site.old"
     shutil.rmtree(old, ignore_errors=True)
-    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})  # swap whole or not at all
+    # swap whole or not at all
+    blocked = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT, signal.SIGTERM})
     try:
         if site.exists():
             os.replace(site, old)
@@ -819,6 +820,22 @@ def _shard_arg(text: str) -> tuple[int, int]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """The command line; SIGTERM (a cancelled CI job, `kill`) stops it as Ctrl-C does, and it
+    exits with 128 + the signal's number."""
+    stopped_by = [signal.SIGINT]
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        stopped_by.append(signal.SIGTERM)
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_sigterm)
+    try:
+        return _main(argv, stopped_by)
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+
+
+def _main(argv: Sequence[str] | None, stopped_by: list[int]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("slugs", nargs="*", help="only these questions (default: all)")
     parser.add_argument("--force", action="store_true", help="ignore the cache")
@@ -865,11 +882,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                 print(f"Built {root / 'site'} in {time.perf_counter() - start:.1f} s.")
     except Interrupted as stop:
         print(f"\n{stop}; site/ unchanged", file=sys.stderr)
-        return 130
+        return 128 + stopped_by[-1]
     except KeyboardInterrupt:
         print(f"\ninterrupted: {len(records)} demos done (cached), 0 not run; site/ unchanged",
               file=sys.stderr)
-        return 130
+        return 128 + stopped_by[-1]
     except BuildError as error:
         if error.records or error.failures:
             print_table(error.records, error.failures)
