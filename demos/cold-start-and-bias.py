@@ -20,7 +20,7 @@
 # ratings move $b_u$ first, and the factors only slowly.
 #
 # Claims checked here: `new-user-gets-mu-plus-bi`, `decay-zeroes-new-user-rows`,
-# `bias-beats-global-mean`, `bias-ranks-each-new-user`, `shrinkage-demotes-singletons`,
+# `zeroed-rows-stay-zero`, `bias-beats-global-mean`, `bias-ranks-each-new-user`, `shrinkage-demotes-singletons`,
 # `bias-precision-at-20`, `bias-picks-rated-higher`, `sigmoid-range-same-order`, `fold-in-improves`,
 # `few-ratings-mostly-bias`, `factors-need-history`, `genre-fallback-new-movies`.
 
@@ -114,6 +114,13 @@ claim("new-user-gets-mu-plus-bi", [f["largest"] for f in fits], "==", 0)
 # $\text{wd}\cdot w$ by its own running size, so an untouched row first moves towards 0 by about lr
 # per step whatever the size of wd.
 #
+# A third run, with wd = 0, does what serving code must do by hand otherwise:
+# `mf.train(..., zero_untrained=True)` sets the rows of every user and movie absent from the
+# training ratings to 0 before training. A zero row gets no gradient and Adam's step for a zero
+# gradient is 0, so the rows should still be exactly 0 at the end, and the new users' predictions
+# exactly $\mu + b_i$ as the network computes it in float32. That is arithmetic, not data: it checks
+# the code.
+#
 # This is **one seeded run** (split 0, torch seed 0): each 100-step training takes several seconds on
 # two shared cores, and ten of them would break the demo's time budget. The new rows' path does not
 # depend on the data: with no data gradient, each of their coordinates only sees its own decay term.
@@ -123,28 +130,33 @@ f0 = fits[0]
 cold, train, test = f0["cold"], f0["train"], f0["test"]
 cold_pairs = (torch.as_tensor(user_idx[test]), torch.as_tensor(item_idx[test]))
 dotbias = {}
-for wd in [1e-4, 0.0]:
+for label, wd, zero_untrained in [("wd = 0.0001", 1e-4, False), ("wd = 0", 0.0, False),
+                                  ("wd = 0, zero_untrained", 0.0, True)]:
     torch.manual_seed(0)
     net = mf.DotBias(n_users, n_items, n_factors=8, mu=float(r[train].mean()))
     start_rows = torch.cat([net.u.weight, net.ub.weight], 1).detach().clone().numpy()
     losses = mf.train(net, user_idx[train], item_idx[train], r[train], optimizer="adam", lr=0.02,
-                      wd=wd, num_epochs=100)
+                      wd=wd, num_epochs=100, zero_untrained=zero_untrained)
     with torch.no_grad():
         rows = torch.cat([net.u.weight, net.ub.weight], 1).numpy().astype(np.float64)
-        pred = net(*cold_pairs).numpy().astype(np.float64)
+        pred32 = net(*cold_pairs)
+        mu_plus_bi32 = net.ib.weight[cold_pairs[1], 0] + net.mu  # float32, as the network adds
+        pred = pred32.numpy().astype(np.float64)
         b_i_net = net.ib.weight[:, 0].numpy().astype(np.float64)
     norm = np.linalg.norm(rows, axis=1)
-    dotbias[f"wd = {wd:g}"] = {
+    dotbias[label] = {
         "training RMSE": losses[-1] ** 0.5,
         "init norm, new users (median)": np.median(np.linalg.norm(start_rows[cold], axis=1)),
         "norm, new users (max)": norm[cold].max(),
         "max change from init, new users": np.abs(rows[cold] - start_rows[cold]).max(),
         "norm, training users (median)": np.median(norm[~cold]),
         "max |pred - (μ + b_i)|, new users": np.abs(pred - net.mu - b_i_net[item_idx[test]]).max(),
+        "max |pred - (μ + b_i)| in float32, new users": (pred32 - mu_plus_bi32).abs().max().item(),
     }
 dotbias = pd.DataFrame(dotbias)
 print(dotbias.to_string(float_format=lambda v: f"{v:.3g}"))
 decayed, control = dotbias["wd = 0.0001"], dotbias["wd = 0"]
+zeroed = dotbias["wd = 0, zero_untrained"]
 value("init-norm", decayed["init norm, new users (median)"], "{:.2f}")
 value("decayed-norm", decayed["norm, new users (max)"], "{:.1e}")
 value("decayed-pred-gap", decayed["max |pred - (μ + b_i)|, new users"], "{:.1e}")
@@ -158,6 +170,12 @@ claim("decay-zeroes-new-user-rows",
             "wd 0 over wd 1e-4, largest new-user row norm"),
       check(control["max change from init, new users"], "==", 0,
             "wd 0: largest change of a new-user weight"))
+value("zeroed-norm", zeroed["norm, new users (max)"], "{:g}")
+value("zeroed-pred-gap", zeroed["max |pred - (μ + b_i)| in float32, new users"], "{:g}")
+claim("zeroed-rows-stay-zero",
+      check(zeroed["norm, new users (max)"], "==", 0, "largest new-user row norm"),
+      check(zeroed["max |pred - (μ + b_i)| in float32, new users"], "==", 0,
+            "largest |prediction − (μ + b_i)|, float32"))
 
 # %% [markdown]
 # ## 2. Is $\mu + b_i$ better than knowing nothing?
