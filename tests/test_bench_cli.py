@@ -161,3 +161,16 @@ def test_nltk_scores_split_over_processes_equal_one_process():
         log_p, fit_s, score_cpu_s, wall_s = bench.nltk_scores_parallel(train, test, workers)
         np.testing.assert_array_equal(log_p, one)
         assert fit_s > 0 and score_cpu_s > 0 and wall_s > 0
+
+
+def test_ngram_whole_test_set_over_two_workers_reports_each_row_once(tmp_path):
+    train, test = tmp_path / "train.txt", tmp_path / "test.txt"
+    train.write_text("a b a c\nb b c a b\nc a d b e\na c b\n")
+    test.write_text("a c b\nd a a e c\nb c\n")
+    rows = runner.load("ngram").run(train, test, full_nltk=True, nltk_workers=2)
+    keys = [(r["implementation"], r["metric"]) for r in rows]
+    assert len(keys) == len(set(keys))
+    metrics = {r["metric"]: r["value"] for r in rows}
+    assert metrics["relative perplexity difference, all 3 test sequences (16 events)"] < 1e-12
+    assert "wall seconds to fit and score, all 3 test sequences (16 events), 2 process(es)" in metrics
+    assert metrics["scoring CPU time ratio, all 3 test sequences (16 events)"] > 0
